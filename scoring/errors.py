@@ -1,0 +1,75 @@
+"""One exception tree for everything a user can get wrong.
+
+Every user-facing problem is a :class:`Problem` that knows where it happened
+(file, line, column), which field (with its Chinese label), what was expected
+and what was found. The CLI prints them; nothing else prints tracebacks.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with one input, located as precisely as we can."""
+
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    path: str = ""
+    label: str = ""
+
+    def where(self) -> str:
+        parts = [self.file or "<输入>"]
+        if self.line:
+            parts.append(str(self.line))
+            if self.column:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        field = ""
+        if self.path:
+            field = f"字段 {self.path}"
+            if self.label:
+                field += f"（{self.label}）"
+            field += "："
+        return f"{self.where()}: {field}{self.message}"
+
+
+class ScoringError(Exception):
+    """Base of every error this project raises on purpose (exit code 1)."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InputError(ScoringError):
+    """A file (rubric, submission, review, report) is malformed or invalid."""
+
+
+class RubricError(InputError):
+    """The rubric itself is wrong: schema, ids, expressions or point sums."""
+
+
+class SubmissionError(InputError):
+    """A submission does not match its rubric."""
+
+
+class ExpressionError(ScoringError):
+    """A rubric expression failed to compile or to evaluate."""
+
+
+class UsageError(ScoringError):
+    """The command line was wrong (exit code 2)."""
+
+    exit_code = 2
