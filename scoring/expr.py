@@ -398,12 +398,12 @@ class _Compiler:
             raise self.fail(node, f"引用了未声明的事实“{ident}”{extra}")
 
     def compare(self, node: ast.Compare, d: int) -> Fn:
-        left = self.compile(node.left, d)
-        rights = [self.compile(c, d) for c in node.comparators]
-        ops = [type(op) for op in node.ops]
         for op in node.ops:
             if isinstance(op, ast.Is | ast.IsNot):
                 raise self.fail(node, "不支持 is / is not，请用 == 或 !=")
+        left = self.compile(node.left, d)
+        rights = [self.compile(c, d) for c in node.comparators]
+        ops = [type(op) for op in node.ops]
 
         def run(env: Env) -> bool:
             a = left(env)

@@ -71,8 +71,10 @@ class _Builder:
         line, column = self.doc.locate(path)
         return m.Source(self.doc.file, line, column)
 
-    def expr(self, text: str, path: Path_, extra: set[str] | None = None) -> Expression:
+    def expr(self, text: str | bool | Decimal | int, path: Path_, extra: set[str] | None = None) -> Expression:
         known = set(self.facts) | (extra or set())
+        if not isinstance(text, str):  # `when: true` written unquoted in YAML
+            text = str(text) if not isinstance(text, bool) else ("True" if text else "False")
         try:
             return compile_expression(text, known)
         except CompileError as exc:
@@ -326,6 +328,8 @@ class _Builder:
             path: Path_ = ("checks", i)
             for data in expand_foreach(raw):
                 ident = data["id"]
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", ident):
+                    self.problem((*path, "id"), f"展开后的编号“{ident}”不合规：只能含字母、数字、下划线、点或连字符")
                 if ident in seen:
                     self.problem((*path, "id"), f"校验规则编号“{ident}”重复")
                 seen[ident] = i

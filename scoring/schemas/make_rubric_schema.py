@@ -19,7 +19,7 @@ FACT_ID = {
     "description": "事实编号：字母、数字、下划线，以字母开头（表达式中直接使用）",
 }
 POINTS = {"type": "number", "minimum": 0, "maximum": 10000, "description": "分值"}
-EXPR = {"type": "string", "minLength": 1, "maxLength": 2000, "description": "表达式（规则语言，见 README“表达式”一节）"}
+EXPR = {"type": ["string", "boolean", "number"], "minLength": 1, "maxLength": 2000, "description": "表达式（规则语言，见 README“表达式”一节）"}
 TEXT = {"type": "string", "maxLength": 5000}
 
 deduction_item = {
@@ -179,12 +179,17 @@ foreach = {
     },
 }
 
+TEMPLATE_ID = {
+    **ID,
+    "pattern": r"^[A-Za-z_{][A-Za-z0-9_.{}-]*$",
+    "description": "编号；使用 foreach 时可含 {名称}",
+}
 check = {
     "type": "object",
     "additionalProperties": False,
     "required": ["id", "expect", "message"],
     "properties": {
-        "id": ID,
+        "id": TEMPLATE_ID,
         "title": TEXT,
         "severity": {"enum": ["error", "warning"], "description": "error 错误；warning 提醒"},
         "expect": {**EXPR, "description": "应当成立的关系，如 a == b + c"},

@@ -1,0 +1,290 @@
+"""Command line: ``scoring validate | score | template | schema | rubric show | render``.
+
+``run(argv, stdout, stderr)`` takes its streams so tests call it directly.
+Exit codes: 0 fine, 1 invalid input or error findings, 2 usage.
+User errors print as ``file:line:col: 字段 …`` lines, never as tracebacks
+(``--debug`` shows the traceback of an internal error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import IO, Any
+
+from . import __version__
+from .errors import InputError, Problem, ScoringError, UsageError
+from .iofiles import write_atomic
+from .rubric import is_rubric_document, load_rubric, rubric_from_document
+from .submission import peek_rubric_ref, submission_from_document, submission_schema
+from .yamlio import Document, load_file
+
+REPO_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"命令用法有误：{message}（运行 scoring -h 查看帮助）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="scoring", description="政务公开考核评价评分工具")
+    parser.add_argument("--version", action="version", version=f"scoring {__version__}")
+    parser.add_argument("--debug", action="store_true", help="内部错误时显示详细调用栈")
+    parser.add_argument(
+        "--rubrics-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="按编号查找评分细则的文件夹（可多次指定；默认 ./rubrics 与项目自带的 rubrics/）",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="检查评分细则或自评材料（自动识别）")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--rubric", help="自评材料所用的评分细则（文件路径或编号）")
+
+    p = sub.add_parser("score", help="对一份自评材料评分")
+    p.add_argument("submission", metavar="SUBMISSION")
+    p.add_argument("--rubric", help="评分细则（文件路径或编号；默认按材料中的 rubric.id 查找）")
+    p.add_argument("--format", choices=["table", "json", "yaml"], default="table", help="输出格式")
+    p.add_argument("-o", "--output", help="写入文件（默认输出到屏幕）")
+
+    p = sub.add_parser("template", help="生成带中文注释的自评材料填写模板")
+    p.add_argument("rubric", metavar="RUBRIC")
+    p.add_argument("-o", "--output")
+    p.add_argument("--schema-ref", default="", help="模板首行 $schema 指向的路径或网址")
+
+    p = sub.add_parser("schema", help="输出自评材料的 JSON Schema（供编辑器补全与检查）")
+    p.add_argument("rubric", metavar="RUBRIC")
+    p.add_argument("-o", "--output")
+
+    p = sub.add_parser("rubric", help="评分细则相关操作")
+    rsub = p.add_subparsers(dest="rubric_command", metavar="操作", parser_class=_Parser)
+    show = rsub.add_parser("show", help="显示评分细则的指标树与分值")
+    show.add_argument("rubric", metavar="RUBRIC")
+
+    p = sub.add_parser("render", help="生成 PDF（及 HTML）评分表")
+    p.add_argument("submission", metavar="SUBMISSION")
+    p.add_argument("--rubric")
+    p.add_argument("--review", help="核定记录文件")
+    p.add_argument("-o", "--output", required=True, help="输出 PDF 路径")
+    p.add_argument("--html", help="同时输出 HTML")
+    p.add_argument("--templates", help="自定义模板文件夹")
+    p.add_argument("--date", help="评分日期（默认今天），如 2018-03-01")
+    return parser
+
+
+class App:
+    """The edge: resolves rubrics, reads files, prints. Holds a rubric cache for the run."""
+
+    def __init__(self, stdout: IO[str], stderr: IO[str], rubric_dirs: list[str]) -> None:
+        self.out = stdout
+        self.err = stderr
+        self.dirs = [Path(d) for d in rubric_dirs] + [Path("rubrics"), REPO_RUBRICS]
+        self.cache: dict[str, Any] = {}
+
+    # -- rubric lookup ------------------------------------------------------------------------
+    def rubric(self, ref: str, version: str = "") -> Any:
+        key = f"{ref}@{version}"
+        if key not in self.cache:
+            path = Path(ref)
+            if path.suffix in (".yaml", ".yml") or path.exists():
+                self.cache[key] = load_rubric(path)
+            else:
+                self.cache[key] = self.find_rubric(ref, version)
+        return self.cache[key]
+
+    def find_rubric(self, ident: str, version: str) -> Any:
+        seen: list[str] = []
+        for folder in dict.fromkeys(d.resolve() for d in self.dirs if d.is_dir()):
+            for path in sorted(folder.glob("*.y*ml")):
+                try:
+                    doc = load_file(path)
+                except InputError:
+                    continue
+                if is_rubric_document(doc) and doc.data["rubric"].get("id") == ident:
+                    found = str(doc.data["rubric"].get("version", ""))
+                    seen.append(found)
+                    if not version or found == version:
+                        return rubric_from_document_with_hash(doc, path)
+        if seen:
+            raise InputError(f"找到评分细则“{ident}”，但版本是 {'、'.join(seen)}，不是材料中写的 {version}")
+        dirs = "、".join(str(d) for d in self.dirs)
+        raise InputError(f"找不到编号为“{ident}”的评分细则（已查找：{dirs}）；可用 --rubric 指定文件")
+
+    def submission(self, path: str, rubric_ref: str | None) -> tuple[Any, Any, list[Problem]]:
+        doc = load_file(path)
+        rubric = self.rubric_for(doc, rubric_ref)
+        submission, missing = submission_from_document(doc, rubric)
+        import attrs
+
+        submission = attrs.evolve(submission, sha256=_sha256(path))
+        return rubric, submission, missing
+
+    def rubric_for(self, doc: Document, rubric_ref: str | None) -> Any:
+        if rubric_ref:
+            return self.rubric(rubric_ref)
+        ref = peek_rubric_ref(doc)
+        if ref is None:
+            raise InputError(
+                doc.problem(("rubric",), "没有写明所用评分细则（rubric: {id: …, version: …}），也没有用 --rubric 指定")
+            )
+        try:
+            return self.rubric(*ref)
+        except InputError as exc:
+            if exc.problems and not exc.problems[0].file:
+                raise InputError([doc.problem(("rubric", "id"), p.message) for p in exc.problems]) from None
+            raise
+
+    def emit(self, text: str, output: str | None) -> None:
+        if output:
+            write_atomic(Path(output), text.encode("utf-8"), protect=[])
+            self.err.write(f"已写入 {output}\n")
+        else:
+            self.out.write(text)
+
+    def problems(self, problems: list[Problem], prefix: str = "") -> None:
+        self.out.flush()  # keep the summary line and its problems in reading order
+        for p in problems:
+            self.err.write(f"{prefix}{p}\n")
+
+    # -- commands -------------------------------------------------------------------------
+    def cmd_validate(self, args: argparse.Namespace) -> int:
+        status = 0
+        for file in args.files:
+            try:
+                doc = load_file(file)
+                if is_rubric_document(doc):
+                    rubric = rubric_from_document(doc)
+                    self.out.write(
+                        f"{file}: 评分细则有效（{rubric.title}，{len(rubric.all_nodes())} 个评分节点，"
+                        f"{len(rubric.facts)} 项事实，{len(rubric.checks)} 条校验规则）\n"
+                    )
+                    continue
+                rubric = self.rubric_for(doc, args.rubric)
+                _, missing = submission_from_document(doc, rubric)
+                if missing:
+                    status = 1
+                    self.out.write(f"{file}: 格式正确，但有 {len(missing)} 个必填项未填写\n")
+                    self.problems(missing)
+                else:
+                    self.out.write(f"{file}: 自评材料有效（评分细则 {rubric.id} {rubric.version}）\n")
+            except ScoringError as exc:
+                self.out.write(f"{file}: 无效（{len(exc.problems)} 个问题）\n")
+                self.problems(exc.problems)
+                status = 1
+        return status
+
+    def cmd_score(self, args: argparse.Namespace) -> int:
+        from .engine import evaluate
+        from .result import dumps
+
+        rubric, submission, missing = self.submission(args.submission, args.rubric)
+        result = evaluate(rubric, submission)
+        if args.format == "json":
+            text = dumps(result)
+        elif args.format == "yaml":
+            import yaml
+
+            text = yaml.safe_dump(json.loads(dumps(result)), allow_unicode=True, sort_keys=False, width=1000)
+        else:
+            from .textual import score_table
+
+            text = score_table(result)
+        self.emit(text, args.output)
+        self.problems(missing, prefix="提醒：")
+        return 1 if (result.has_errors or missing) else 0
+
+    def cmd_template(self, args: argparse.Namespace) -> int:
+        from .skeleton import skeleton
+
+        self.emit(skeleton(self.rubric(args.rubric), args.schema_ref), args.output)
+        return 0
+
+    def cmd_schema(self, args: argparse.Namespace) -> int:
+        schema = submission_schema(self.rubric(args.rubric))
+        self.emit(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output)
+        return 0
+
+    def cmd_rubric(self, args: argparse.Namespace) -> int:
+        from .textual import rubric_tree
+
+        if args.rubric_command != "show":
+            raise UsageError("用法：scoring rubric show RUBRIC")
+        self.out.write(rubric_tree(self.rubric(args.rubric)))
+        return 0
+
+    def cmd_render(self, args: argparse.Namespace) -> int:
+        from .engine import evaluate
+        from .render import render_files
+
+        rubric, submission, missing = self.submission(args.submission, args.rubric)
+        result = evaluate(rubric, submission)
+        if args.review:
+            from .review import apply_review, load_review
+
+            result = apply_review(result, load_review(args.review, rubric), rubric)
+        issued = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+        protect = [Path(args.submission)] + ([Path(args.review)] if args.review else [])
+        render_files(
+            result,
+            Path(args.output),
+            Path(args.html) if args.html else None,
+            issued_on=issued,
+            templates_dir=Path(args.templates) if args.templates else None,
+            protect=protect,
+        )
+        self.err.write(f"已生成评分表 {args.output}\n")
+        self.problems(missing, prefix="提醒：")
+        return 1 if (result.has_errors or missing) else 0
+
+
+def rubric_from_document_with_hash(doc: Document, path: Path) -> Any:
+    import attrs
+
+    return attrs.evolve(rubric_from_document(doc), sha256=_sha256(path))
+
+
+def _sha256(path: str | Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def run(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if not args.command:
+            build_parser().print_help(stdout)
+            return 2
+        app = App(stdout, stderr, args.rubrics_dir)
+        return int(getattr(app, f"cmd_{args.command}")(args))
+    except ScoringError as exc:
+        for problem in exc.problems:
+            stderr.write(f"{problem}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        stderr.write("已中断\n")
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc(file=stderr)
+        else:
+            stderr.write(f"内部错误：{type(exc).__name__}: {exc}\n请加 --debug 重新运行并把输出反馈给维护人员。\n")
+        return 3
+
+
+def main() -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+    return run()

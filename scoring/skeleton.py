@@ -1,0 +1,96 @@
+"""``scoring template``: a fill-in submission skeleton with Chinese comments.
+
+Every fact appears with its label, unit, whether it is required, its help
+text and the criteria it feeds, so an agency can fill it in like a form.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import model as m
+from .engine import rule_expressions
+from .numbers import fmt
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
+    feeds: dict[str, list[m.Node]] = {}
+    for node in rubric.all_nodes():
+        for e in rule_expressions(node.rule):
+            if e is not None:
+                for name in sorted(e.reads):
+                    feeds.setdefault(name, []).append(node)
+    ref = schema_ref or f"../rubrics/{rubric.id}.submission.schema.json"
+    out = [
+        f"# yaml-language-server: $schema={ref}",
+        f"# {rubric.title}（{rubric.version}）自评材料",
+        "#",
+        "# 填写说明：",
+        "#   1. 只改冒号后面的值；“~”表示未填写，知道的请替换为实际数值。",
+        '#   2. 是/否 类的项目填“是”或“否”；日期加引号，写成 "2018-01-12"。',
+        "#   3. 数量只填阿拉伯数字，不要带单位；不要使用 Tab 键缩进。",
+        "#   4. 填完后运行 scoring validate 本文件 检查，错误会指出行号。",
+        "",
+        "rubric:",
+        f"  id: {rubric.id}",
+        f"  version: {_quote(rubric.version)}",
+        "",
+        "agency:",
+        '  name: ""          # 单位全称（必填）',
+        '  region: ""        # 所属地区，如 内蒙古自治区鄂尔多斯市鄂托克前旗',
+        '  level: ""         # 层级，如 旗县级部门',
+        "",
+        f"year: {rubric.year}        # 考核年度",
+        'submitted: ~       # 报送日期，如 "2018-01-12"',
+        "",
+        "facts:",
+    ]
+    for group in rubric.groups:
+        out.append(f"  # ───── {group.label} ─────")
+        for fact_id in group.facts:
+            fact = rubric.fact_index[fact_id]
+            kind = m.FACT_TYPES[fact.type]
+            if fact.options:
+                kind += "：" + " / ".join(fact.options)
+            unit = f"，单位：{fact.unit}" if fact.unit else ""
+            need = "，必填" if fact.required else ""
+            out.append(f"  # {fact.label}（{kind}{unit}{need}）")
+            if fact.help:
+                out.append(f"  #   说明：{fact.help}")
+            used = feeds.get(fact.id, [])
+            if used:
+                names = "；".join(f"{n.id} {n.title}" for n in used[:4])
+                more = f" 等 {len(used)} 项" if len(used) > 4 else ""
+                out.append(f"  #   用于评分：{names}{more}")
+            value = "[]" if fact.type == "multi_choice" else "~"
+            out.append(f"  {fact.id}: {value}")
+        out.append("")
+    out.append("# 自评分：按评分表逐项填写本单位的自评分；不填的留“~”。")
+    out.append("self_scores:")
+    for node in rubric.all_nodes():
+        indent = "  " * (1 + _depth(rubric, node.id))
+        out.append(f"  {node.id}: ~{' ' * max(1, 28 - len(node.id))}# {indent[2:]}{node.title}（满分 {fmt(node.max)}）")
+    out += [
+        "",
+        "self_total: ~      # 自评总分（如在评分表中填写了总分，请照填，系统会核对合计）",
+        "",
+        "# 佐证材料：按评分项编号列出文件文号、网址、附件名或说明，例如：",
+        "#   org.head:",
+        '#     - {doc: "××发〔2018〕8号", url: "https://...", file: "会议纪要.pdf", note: "说明"}',
+        "evidence: {}",
+        "",
+        'remarks: ""        # 其他需要说明的情况',
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _depth(rubric: m.Rubric, ident: str) -> int:
+    depth = 0
+    while ident in rubric.parents:
+        ident = rubric.parents[ident]
+        depth += 1
+    return depth

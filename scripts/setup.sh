@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up on a Debian machine: the Debian packages the
+# PDF scorecards need, a virtualenv in .venv, and this project installed in it.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: fonts with real bold faces for Chinese, HarfBuzz subsetting
+# (without it WeasyPrint silently takes ~25x longer), Pango, pdftoppm/pdftotext.
+pkgs=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
+python3 -c "import ensurepip, venv" 2>/dev/null || pkgs+=(python3-venv)
+missing=()
+for pkg in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "安装系统软件包：${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 - <<'PY'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit("需要 Python 3.11 或更新版本，当前为 %s" % sys.version.split()[0])
+PY
+
+if [ ! -x .venv/bin/python ]; then
+  echo "创建虚拟环境 .venv"
+  python3 -m venv .venv
+fi
+# Reinstall only when the project's dependencies changed.
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "安装 Python 依赖包"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  touch "$stamp"
+fi

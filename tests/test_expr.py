@@ -1,0 +1,124 @@
+"""The rubric expression language: exact, safe, compiled once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from scoring.expr import CompileError, EvalError, MissingFact, compile_expression
+
+
+def ev(source: str, env: dict | None = None, known: list[str] | None = None):
+    env = env or {}
+    return compile_expression(source, known if known is not None else list(env)).evaluate(env)
+
+
+def test_decimal_arithmetic_is_exact():
+    assert ev("0.1 + 0.2 == 0.3") is True
+    assert ev("1 / 4") == Decimal("0.25")
+    # division keeps 34 significant digits; rules round to the rubric's places afterwards
+    assert ev("1 / 3") == Decimal("0.3333333333333333333333333333333333")
+    assert ev("7 // 2") == 3 and ev("7 % 2") == 1
+
+
+def test_operator_precedence_follows_python():
+    assert ev("2 + 3 * 4") == 14
+    assert ev("not 1 > 2 and 3 > 2") is True
+    assert ev("1 < 2 < 3") is True and ev("3 > 2 > 2") is False
+
+
+def test_names_functions_and_conditionals():
+    env = {"a": 3, "b": Decimal("2.5"), "channels": ("网站", "微博")}
+    assert ev("a * b", env) == Decimal("7.5")
+    assert ev("'微博' in channels", env) is True
+    assert ev("len(channels)", env) == 2
+    assert ev("min(a, b)", env) == Decimal("2.5") and ev("max([a, b, 10])", env) == 10
+    assert ev("count([a > 1, b > 5, True])", env) == 2
+    assert ev("ratio(a, 0)", env) == 0
+    assert ev("round(2.25, 1)", env) == Decimal("2.3")
+    assert ev("clamp(a * 10, 0, 20)", env) == 20
+    assert ev("'高' if a >= 3 else '低'", env) == "高"
+
+
+def test_dates():
+    env = {"published": dt.date(2019, 3, 5)}
+    assert ev("published <= date(2019, 3, 31)", env) is True
+    assert ev('days_between(date("2019-01-31"), published)', env) == 33
+    assert ev("year(published)", env) == 2019
+
+
+def test_missing_fact_is_signalled_not_crashed():
+    expr = compile_expression("a + b", ["a", "b"])
+    with pytest.raises(MissingFact) as info:
+        expr.evaluate({"a": 1})
+    assert info.value.name == "b"
+
+
+def test_blank_aware_functions_tolerate_missing():
+    known = ["a", "b"]
+    assert compile_expression("blank(a)", known).evaluate({}) is True
+    assert compile_expression("filled(a)", known).evaluate({"a": 0}) is True
+    assert compile_expression("value(a, 7) + 1", known).evaluate({}) == 8
+    expr = compile_expression("value(a, 0) + b", known)
+    assert expr.names == {"b"} and expr.reads == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("2 ** 3", "不支持的运算：乘方 **"),
+        ("a.__class__", "不支持属性访问（.）；事实名称请直接书写"),
+        ("x[0]", "不支持下标访问（[ ]）"),
+        ("__import__('os')", "未知函数“__import__”"),
+        ("open('f')", "未知函数“open”"),
+        ("lambda: 1", "不支持的写法：Lambda"),
+        ("[i for i in x]", "不支持的写法：ListComp"),
+        ("a = 1", "语法错误：判断相等请用 ==，不要用 ="),
+        ("recieved > 1", "引用了未声明的事实“recieved”；是不是“received”？"),
+        ("min()", "min() 需要 1 到 50 个参数，给了 0 个"),
+        ("round(1, ndigits=2)", "round() 不接受关键字参数"),
+        ("a is None", "不支持 is / is not，请用 == 或 !="),
+        ("", "表达式为空"),
+    ],
+)
+def test_forbidden_constructs_fail_at_compile_time(source, message):
+    with pytest.raises(CompileError) as info:
+        compile_expression(source, ["a", "x", "received"])
+    assert info.value.message == message
+
+
+def test_unbounded_resources_are_refused():
+    with pytest.raises(CompileError):
+        compile_expression("(" * 300 + "1" + ")" * 300)
+    with pytest.raises(CompileError):
+        compile_expression("1 + " * 1000 + "1")
+    with pytest.raises(EvalError, match="需要数字"):
+        ev("'a' * 100000000")
+    with pytest.raises(EvalError, match="需要数字"):
+        ev("[1] * 100000000")
+
+
+@pytest.mark.parametrize(
+    ("source", "env", "message"),
+    [
+        ("a / b", {"a": 1, "b": 0}, "除数为零"),
+        ("a > '3'", {"a": 1}, "无法比较"),
+        ("date(2019, 2, 30)", {}, "日期无效"),
+        ("a + True", {"a": 1}, "需要数字"),
+    ],
+)
+def test_evaluation_errors_are_values_with_messages(source, env, message):
+    with pytest.raises(EvalError, match=message):
+        ev(source, env)
+
+
+def test_compile_once_evaluate_many():
+    expr = compile_expression("a * 2 + 1", ["a"])
+    assert [expr.evaluate({"a": i}) for i in range(3)] == [1, 3, 5]
+
+
+def test_comparison_sides_are_reported():
+    expr = compile_expression("a == b + c", ["a", "b", "c"])
+    assert expr.sides({"a": 5, "b": 2, "c": 2}) == (5, 4)
