@@ -296,7 +296,9 @@ def _syntax_hint(exc: SyntaxError) -> str:
         return "判断相等请用 ==，不要用 ="
     if "was never closed" in msg or "unmatched" in msg:
         return "括号没有配对"
-    return f"{msg}（第 {exc.offset or 1} 个字符附近）"
+    if not exc.offset or exc.offset > len(text.rstrip("\n")):
+        return "表达式不完整（结尾缺少内容）"
+    return f"{msg}（第 {exc.offset} 个字符附近）"
 
 
 class _Compiler:

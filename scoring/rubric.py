@@ -78,8 +78,10 @@ class _Builder:
         try:
             return compile_expression(text, known)
         except CompileError as exc:
-            where = "" if "个字符附近" in exc.message else f"（第 {exc.offset + 1} 个字符附近）"
-            self.problem(path, f"表达式“{text}”有误：{exc.message}{where}")
+            where = (
+                "" if "个字符" in exc.message or "语法错误" in exc.message else f"（第 {exc.offset + 1} 个字符附近）"
+            )
+            self.problem(path, f"表达式“{text.strip()}”有误：{exc.message}{where}")
             return compile_expression("False")
 
     # -- build --------------------------------------------------------------------------

@@ -221,7 +221,9 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
         }.get(str(path[0]) if path else "", "")
 
     cleaned = _drop_blank_facts(data)
-    problems = schema_problems(Document(cleaned, doc.file, doc.positions), validator_for(rubric), label_for)
+    problems = schema_problems(
+        Document(cleaned, doc.file, doc.positions, doc.key_positions), validator_for(rubric), label_for
+    )
     if problems:
         raise SubmissionError(problems)
     facts = {k: _typed(rubric.fact_index[k], v) for k, v in (cleaned.get("facts") or {}).items()}

@@ -57,7 +57,8 @@ def schema_problems(doc: Document, validator: Draft202012Validator, label_for: L
     for error in validator.iter_errors(doc.data):
         for leaf in _leaves(error):
             path, message = _explain(leaf)
-            line, column = doc.locate(path)
+            at_key = leaf.validator == "additionalProperties"
+            line, column = doc.locate_key(path) if at_key else doc.locate(path)
             problem = Problem(message, doc.file, line, column, format_path(path), label_for(path))
             problems.setdefault((line, column, problem.path, message), problem)
     return [problems[k] for k in sorted(problems, key=lambda k: (k[0], k[1], k[2]))]

@@ -69,6 +69,8 @@ class Document:
     data: Any
     file: str
     positions: dict[Path_, tuple[int, int]]
+    # where each mapping key itself was written (for "unknown key" messages)
+    key_positions: dict[Path_, tuple[int, int]] = attrs.field(factory=dict)
 
     def locate(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor."""
@@ -79,8 +81,12 @@ class Document:
             path = path[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, path: Path_, message: str, label: str = "") -> Problem:
-        line, column = self.locate(path)
+    def locate_key(self, path: Path_) -> tuple[int, int]:
+        """Line and column of the key that introduces ``path`` (falls back to its value)."""
+        return self.key_positions.get(tuple(path)) or self.locate(path)
+
+    def problem(self, path: Path_, message: str, label: str = "", at_key: bool = False) -> Problem:
+        line, column = self.locate_key(path) if at_key else self.locate(path)
         return Problem(message, self.file, line, column, format_path(path), label)
 
 
@@ -167,7 +173,7 @@ def load_text(text: str, file: str = "<输入>") -> Document:
         raise InputError(Problem("文件是空的，没有任何内容", file, 1, 1))
     builder = _Builder(file)
     data = builder.build(node, (), 0)
-    return Document(data, file, builder.positions)
+    return Document(data, file, builder.positions, builder.key_positions)
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
@@ -199,6 +205,7 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.positions: dict[Path_, tuple[int, int]] = {}
+        self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.seen: set[int] = set()
 
     def fail(self, node: yaml.Node, message: str, path: Path_) -> InputError:
@@ -236,6 +243,7 @@ class _Builder:
                     f"键“{key}”重复出现（第一次在第 {first[0]} 行）；重复的键会导致前面的值丢失，请删除或合并",
                     (*path, key),
                 )
+            self.key_positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
 

@@ -35,10 +35,13 @@ facts:
 
 
 def test_all_or_nothing_condition():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - {id: a, title: 培训, max: 10, rule: {kind: condition, when: "n >= 1", met: 已开展培训, unmet: 未开展培训}}
-""")
+"""
+    )
     met = score(r, submission_with(r, "{n: 1}"))
     assert (pts(met, "a"), met.node("a").status) == (10, "met")
     assert met.node("a").reason == "已开展培训（数量 = 1）"
@@ -63,26 +66,34 @@ sections:
 
 
 def test_each_counts_two_at_most_six():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - {id: a, title: 创新, max: 6, rule: {kind: per_item, count: n, each: 2, unit: 项}}
   - {id: b, title: 其他, max: 4, rule: {kind: condition, when: ok}}
-""")
+"""
+    )
     assert [pts(score(r, submission_with(r, f"{{n: {k}}}")), "a") for k in (0, 1, 2, 3, 7)] == [0, 2, 4, 6, 6]
     assert score(r, submission_with(r, "{n: 7}")).node("a").reason == "7 项 × 每项 2 分 = 14 分，以 6 分为限"
 
 
 def test_ordinal_scale():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - {id: a, title: 网站, max: 10, rule: {kind: scale, value: level, levels: {优: 10, 良: 8, 一般: 6, 差: 0}}}
-""")
+"""
+    )
     assert [pts(score(r, submission_with(r, f"{{level: {v}}}")), "a") for v in "优良差"] == [10, 8, 0]
     assert pts(score(r, submission_with(r, "{level: 一般}")), "a") == 6
 
 
 def test_tiers_first_match_wins():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - id: a
     title: 回应
@@ -94,7 +105,8 @@ sections:
         - {when: "n >= 5", points: 6, label: 5 次以上}
         - {when: "n >= 1", points: 3}
       otherwise: 0
-""")
+"""
+    )
     assert [pts(score(r, submission_with(r, f"{{n: {k}}}")), "a") for k in (0, 1, 5, 12)] == [0, 3, 6, 10]
     assert score(r, submission_with(r, "{n: 12}")).node("a").reason == "符合“10 次以上”，得 10 分"
 
@@ -183,7 +195,8 @@ def test_veto_zero_effect_zeroes_the_final_score():
 
 
 def test_bonus_outside_the_base_capped_and_gated():
-    r = make("""
+    r = make(
+        """
 facts:
   - {id: q, label: 质量分, type: decimal}
   - {id: praised, label: 受表扬次数, type: count}
@@ -195,7 +208,9 @@ bonus:
     max: 5
     gate: "base > 80"
     rule: {kind: per_item, count: praised, each: 2}
-""", total=100)
+""",
+        total=100,
+    )
     r2 = r
     gated_out = score(r2, submission_with(r2, "{q: 80, praised: 1}"))
     assert (gated_out.base, gated_out.bonus, gated_out.final) == (80, 0, 80)
@@ -236,14 +251,17 @@ bonus:
 
 
 def test_major_penalty_deducts_from_total():
-    r = make("""
+    r = make(
+        """
 facts:
   - {id: incidents, label: 被通报批评次数, type: count}
 sections:
   - {id: a, title: 工作, max: 100, rule: {kind: condition, when: True}}
 penalties:
   - {id: notice, title: 被上级通报批评, count: incidents, per: 5}
-""", total=100)
+""",
+        total=100,
+    )
     result = score(r, submission_with(r, "{incidents: 2}"))
     assert (result.penalty, result.final, result.grade) == (10, 90, "优秀")
     assert result.findings[0].message == "重大扣分：被上级通报批评 2 处 × 5 分 = 扣 10 分"
@@ -251,19 +269,28 @@ penalties:
 
 def test_grade_bands_are_data():
     def grade(bands: str, points: int) -> str:
-        r = make(COUNT_FACTS + """
+        r = make(
+            COUNT_FACTS
+            + """
 sections:
   - {id: a, title: 工作, max: 100, rule: {kind: formula, points: n}}
-""", total=100, grades=bands)
+""",
+            total=100,
+            grades=bands,
+        )
         return score(r, submission_with(r, f"{{n: {points}}}")).grade
 
-    assert grade("[{name: 优秀, min: 90}, {name: 良好, min: 70}, {name: 合格, min: 60}, {name: 不合格, min: 0}]", 75) == "良好"
+    assert (
+        grade("[{name: 优秀, min: 90}, {name: 良好, min: 70}, {name: 合格, min: 60}, {name: 不合格, min: 0}]", 75)
+        == "良好"
+    )
     assert grade("[{name: 达标, min: 67}, {name: 不达标, min: 0}]", 67) == "达标"
     assert grade("[{name: 达标, min: 67}, {name: 不达标, min: 0}]", 66) == "不达标"
 
 
 def test_weighted_parts_online_80_onsite_20():
-    r = make("""
+    r = make(
+        """
 facts:
   - {id: online, label: 网上检查得分, type: decimal}
   - {id: onsite, label: 实地检查得分, type: decimal}
@@ -275,13 +302,17 @@ sections:
     children:
       - {id: all.online, title: 网上检查, max: 100, weight: 0.8, rule: {kind: formula, points: online}}
       - {id: all.onsite, title: 实地检查, max: 100, weight: 0.2, rule: {kind: formula, points: onsite}}
-""", total=100)
+""",
+        total=100,
+    )
     result = score(r, submission_with(r, "{online: 90, onsite: 71}"))
     assert pts(result, "all") == Decimal("86.2")  # 90×0.8 + 71×0.2
 
 
 def test_parent_cap_lets_children_exceed():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - id: a
     title: 选做
@@ -290,16 +321,21 @@ sections:
     children:
       - {id: a.1, title: 一, max: 3, rule: {kind: condition, when: True}}
       - {id: a.2, title: 二, max: 3, rule: {kind: condition, when: True}}
-""", total=5)
+""",
+        total=5,
+    )
     result = score(r, submission_with(r))
     assert pts(result, "a") == 5 and result.node("a").reason == "各子项得分之和 6，以本项满分 5 为限"
 
 
 def test_missing_fact_scores_zero_as_data_missing():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - {id: a, title: 培训, max: 10, rule: {kind: condition, when: "n >= 1"}}
-""")
+"""
+    )
     result = score(r, submission_with(r))
     node = result.node("a")
     assert (node.points, node.status, node.reason) == (0, "data_missing", "缺少数据：数量（n），本项暂计 0 分")
@@ -308,7 +344,9 @@ sections:
 
 
 def test_manual_item_takes_self_score_provisionally():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - id: a
     title: 工作
@@ -316,7 +354,8 @@ sections:
     children:
       - {id: a.1, title: 自动, max: 4, rule: {kind: condition, when: "n >= 1"}}
       - {id: a.2, title: 人工, max: 6, rule: {kind: manual, guidance: 查看会议记录}}
-""")
+"""
+    )
     own = score(r, submission_with(r, "{n: 1}", "{a.2: 5}"))
     assert (pts(own, "a.2"), own.node("a.2").status) == (5, "needs_review")
     assert own.node("a").status == "needs_review"
@@ -329,11 +368,14 @@ sections:
 
 
 def test_self_audit_over_under_and_declared_total():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - {id: a, title: 培训, max: 6, rule: {kind: condition, when: "n >= 1"}}
   - {id: b, title: 达标, max: 4, rule: {kind: condition, when: ok}}
-""")
+"""
+    )
     text = submission_with(r, "{n: 0, ok: 是}", "{a: 6, b: 3}") + "self_total: 10\n"
     result = score(r, text)
     assert result.self_total == 9
@@ -342,10 +384,13 @@ sections:
 
 
 def test_self_score_without_supporting_data_is_unsupported_not_over():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - {id: a, title: 培训, max: 10, rule: {kind: condition, when: "n >= 1"}}
-""")
+"""
+    )
     result = score(r, submission_with(r, "{}", "{a: 10}"))
     assert [(d.id, d.kind) for d in result.differences] == [("a", "unsupported")]
 
@@ -393,10 +438,13 @@ checks:
 
 
 def test_rule_failure_is_a_node_error_not_a_crash():
-    r = make(COUNT_FACTS + """
+    r = make(
+        COUNT_FACTS
+        + """
 sections:
   - {id: a, title: 比例, max: 10, rule: {kind: formula, points: "10 / n"}}
-""")
+"""
+    )
     result = score(r, submission_with(r, "{n: 0}"))
     assert result.node("a").status == "error"
     assert result.findings[0].message.startswith("评分细则 rubric.yaml:")
@@ -413,7 +461,7 @@ sections:
 %s
 """
     kids = [
-        "      - {id: s.a, title: 甲, max: 4, rule: {kind: condition, when: \"n >= 1\"}}",
+        '      - {id: s.a, title: 甲, max: 4, rule: {kind: condition, when: "n >= 1"}}',
         "      - {id: s.b, title: 乙, max: 6, rule: {kind: per_item, count: n, each: 2}}",
     ]
     one = make(COUNT_FACTS + body % "\n".join(kids))

@@ -19,7 +19,12 @@ FACT_ID = {
     "description": "事实编号：字母、数字、下划线，以字母开头（表达式中直接使用）",
 }
 POINTS = {"type": "number", "minimum": 0, "maximum": 10000, "description": "分值"}
-EXPR = {"type": ["string", "boolean", "number"], "minLength": 1, "maxLength": 2000, "description": "表达式（规则语言，见 README“表达式”一节）"}
+EXPR = {
+    "type": ["string", "boolean", "number"],
+    "minLength": 1,
+    "maxLength": 2000,
+    "description": "表达式（规则语言，见 README“表达式”一节）",
+}
 TEXT = {"type": "string", "maxLength": 5000}
 
 deduction_item = {

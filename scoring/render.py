@@ -1,0 +1,540 @@
+"""Scorecards: a :class:`~scoring.result.Result` as an A4 Chinese PDF (and HTML).
+
+* :func:`build_card` turns a result into plain strings for the template: every
+  number is formatted here (:func:`~scoring.numbers.fmt`); the template only
+  prints, with Jinja autoescaping and StrictUndefined.
+* :class:`Renderer` loads the templates, fonts and CSS once and renders many
+  documents (batch mode keeps one per worker process). Before a PDF is drawn,
+  every character to print is checked against the fonts, so nothing vanishes.
+* WeasyPrint reads files only through :class:`~scoring.fetcher.SafeFetcher`:
+  templates, fonts and data: URLs. Submitted text never reaches CSS or style
+  attributes, and evidence URLs are printed as text, never fetched.
+
+WeasyPrint is imported inside :class:`Renderer` (0.5 s), not at module import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import InputError, ScoringError
+from .numbers import ZERO, fmt, quantize
+from .result import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS, NodeResult, Result
+
+TEMPLATE = "scorecard.html.j2"
+STYLESHEET = "scorecard.css"
+TITLE = "政务公开工作考核评分表"
+MAX_DEPTH_CLASS = 4  # deeper nodes indent like depth 4
+BAR_WIDTH = 100  # SVG viewBox units of a full bar
+
+
+class RenderError(ScoringError):
+    """A scorecard cannot be rendered (templates, fonts, libraries, output)."""
+
+
+class GlyphError(RenderError):
+    """Some characters to print are not in the scorecard's fonts."""
+
+    def __init__(self, missing: list[tuple[str, list[str]]]) -> None:
+        self.missing = missing  # [(character, [where, ...]), ...]
+        parts = []
+        for ch, places in missing:
+            where = "、".join(places[:3]) + (f" 等 {len(places)} 处" if len(places) > 3 else "")
+            parts.append(f"“{_visible(ch)}”（{describe_char(ch)}）出现在：{where}")
+        super().__init__(
+            "评分表字体中没有以下字符，打印出来会是空白，已停止生成：\n  "
+            + "\n  ".join(parts)
+            + "\n请核对并改用规范汉字或常用符号（生僻字可改用通用规范汉字，或在备注中用文字说明写法）。"
+        )
+
+
+def describe_char(ch: str) -> str:
+    code = f"U+{ord(ch):04X}"
+    category = unicodedata.category(ch)
+    if category == "Co":
+        return f"{code}，私用区字符，没有标准字形"
+    if category in ("Cc", "Cf", "Cs", "Cn"):
+        return f"{code}，不可见的控制或格式字符"
+    name = unicodedata.name(ch, "")
+    if name.startswith("CJK UNIFIED IDEOGRAPH") or name.startswith("CJK COMPATIBILITY IDEOGRAPH"):
+        return f"{code}，生僻汉字"
+    return f"{code} {name}".strip()
+
+
+def _visible(ch: str) -> str:
+    return ch if unicodedata.category(ch)[0] not in "CZ" else f"U+{ord(ch):04X}"
+
+
+# -- the view model: plain strings, computed here ------------------------------------------------
+
+
+@attrs.frozen
+class Card:
+    """What the template prints, plus where each piece of text came from (for glyph errors)."""
+
+    data: dict[str, Any]
+    sources: tuple[tuple[str, str], ...]  # (Chinese description of the field, text)
+
+
+def chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def signed(value: Decimal | None) -> str:
+    """Difference as printed: ``+2``, ``−1.5``, ``0``; blank when there is none."""
+    if value is None:
+        return ""
+    if value > 0:
+        return f"+{fmt(value)}"
+    if value < 0:
+        return f"−{fmt(-value)}"
+    return "0"
+
+
+def percent(part: Decimal, whole: Decimal) -> str:
+    if whole == 0:
+        return "—"
+    return f"{quantize(part / whole * 100, 1)}%"
+
+
+def bar(part: Decimal, whole: Decimal) -> str:
+    """Width of a bar in SVG units (0..BAR_WIDTH), as text for an attribute."""
+    if whole <= 0:
+        return "0"
+    share = min(max(part / whole, ZERO), Decimal(1))
+    return fmt(quantize(share * BAR_WIDTH, 2))
+
+
+def build_card(result: Result, issued_on: dt.date) -> Card:
+    """The scorecard's content as plain strings. Pure: no files, clock or environment."""
+    return _CardBuilder(result, issued_on).build()
+
+
+class _CardBuilder:
+    def __init__(self, result: Result, issued_on: dt.date) -> None:
+        self.r = result
+        self.issued_on = issued_on
+        self.sources: list[tuple[str, str]] = []
+        self.numbers = _numbering(result.nodes)
+        self.by_id = {n.id: n for n in result.nodes}
+
+    def t(self, where: str, text: Any) -> str:
+        """Record a piece of text with its origin and return it."""
+        value = "" if text is None else str(text)
+        if value:
+            self.sources.append((where, value))
+        return value
+
+    def label(self, node_id: str) -> str:
+        """``1.2.1 主要领导……`` for lists that point back to the detail table."""
+        node = self.by_id.get(node_id)
+        number = self.numbers.get(node_id, "")
+        title = node.title if node else node_id
+        return f"{number} {title}".strip()
+
+    def build(self) -> Card:
+        r = self.r
+        rubric = r.rubric
+        reviewed = any(getattr(n, "reviewed", None) is not None for n in r.nodes)
+        pending = [n for n in r.nodes if n.status == "needs_review" and n.kind == "criterion"]
+        data = {
+            "title": TITLE,
+            "agency": {
+                "name": self.t("被考核单位名称", r.agency.get("name", "")),
+                "region": self.t("所属地区", r.agency.get("region", "")),
+                "level": self.t("单位层级", r.agency.get("level", "")),
+            },
+            "year": f"{r.year}年度",
+            "rubric": {
+                "title": self.t("评分细则名称", rubric.get("title", "")),
+                "version": self.t("评分细则版本", rubric.get("version", "")),
+                "issuer": self.t("评分细则发布机关", rubric.get("issuer", "")),
+                "id": self.t("评分细则编号", rubric.get("id", "")),
+                "sha256": rubric.get("sha256", ""),
+            },
+            "issued_on": chinese_date(self.issued_on),
+            "submitted": chinese_date(r.submitted) if r.submitted else "未填写",
+            "score": self.score(pending),
+            "grade": self.t("等次名称", r.grade),
+            "vetoes": [self.veto(v) for v in r.vetoes],
+            "sections": self.sections(),
+            "rows": [self.row(n) for n in r.nodes],
+            "show_reviewed": reviewed,
+            "lost": self.lost(),
+            "over": self.over(),
+            "under_count": sum(1 for d in r.differences if d.kind == "under"),
+            "findings": [self.finding(f) for f in r.findings],
+            "missing": [self.missing(m) for m in r.missing_facts],
+            "evidence": self.evidence(),
+            "remarks": self.t("备注", r.remarks.strip()),
+            "stamp": {
+                "rubric_id": rubric.get("id", ""),
+                "rubric_version": rubric.get("version", ""),
+                "rubric_sha256": rubric.get("sha256", "") or "（未记录）",
+                "submission_file": self.t("自评材料文件名", r.submission.get("file", "")),
+                "submission_sha256": r.submission.get("sha256", "") or "（未记录）",
+                "engine": r.engine_version,
+            },
+        }
+        return Card(data, tuple(self.sources))
+
+    def score(self, pending: list[NodeResult]) -> dict[str, Any]:
+        r = self.r
+        self_total = r.self_total if r.self_declared_total is None else r.self_declared_total
+        gap = None if self_total is None else self_total - r.final
+        return {
+            "final": fmt(r.final),
+            "max": fmt(r.max),
+            "max_with_bonus": fmt(r.max_with_bonus),
+            "has_bonus": r.max_with_bonus != r.max,
+            "base": fmt(r.base),
+            "bonus": fmt(r.bonus),
+            "penalty": fmt(r.penalty),
+            "has_penalty": r.penalty != 0,
+            "self_total": fmt(self_total) if self_total is not None else "未填写",
+            "self_gap": signed(gap),
+            "pending": len(pending),
+            "pending_points": fmt(sum((n.points for n in pending), ZERO)),
+            "facts_filled": str(r.facts_filled),
+            "facts_total": str(r.facts_total),
+        }
+
+    def veto(self, v: Any) -> dict[str, str]:
+        effect = f"总分记 0 分，等次定为“{self.r.grade}”" if v.effect == "zero" else f"等次定为“{self.r.grade}”"
+        return {
+            "title": self.t("否决项名称", v.title),
+            "message": self.t("否决项说明", v.message if v.message != v.title else ""),
+            "facts": self.t(f"否决项“{v.title}”依据的数据", "；".join(f.display() for f in v.facts)),
+            "effect": effect,
+            "node": self.label(v.node) if v.node else "",
+        }
+
+    def sections(self) -> list[dict[str, str]]:
+        out = []
+        for n in self.r.nodes:
+            if n.depth != 0:
+                continue
+            out.append(
+                {
+                    "number": self.numbers[n.id],
+                    "title": self.t(f"一级指标 {self.numbers[n.id]} 名称", n.title),
+                    "bonus": n.bonus,
+                    "max": fmt(n.max),
+                    "self": fmt(n.self_points),
+                    "points": fmt(n.points),
+                    "ratio": percent(n.points, n.max),
+                    "bar": bar(n.points, n.max),
+                    "status": STATUS_LABELS[n.status],
+                }
+            )
+        return out
+
+    def row(self, n: NodeResult) -> dict[str, Any]:
+        number = self.numbers[n.id]
+        where = f"评分项 {number}"
+        title = self.t(f"{where} 的名称", n.title)
+        text = n.text.strip()
+        if text and text.startswith(title.rstrip("…")):
+            title = ""  # the title is only the start of the text
+        reason = self.t(f"{where} 的计分依据", n.reason)
+        facts = [self.t(f"{where} 的数据", f.display()) for f in n.facts if f.display() not in n.reason]
+        reviewed = getattr(n, "reviewed", None)
+        return {
+            "number": number,
+            "kind": n.kind if n.kind in ("section", "item", "criterion") else "item",
+            "depth": str(min(n.depth, MAX_DEPTH_CLASS)),
+            "bonus": n.bonus and n.depth == 0,
+            "title": title,
+            "text": self.t(f"{where} 的细则原文", text),
+            "max": fmt(n.max),
+            "self": fmt(n.self_points),
+            "points": fmt(n.points),
+            "diff": signed(n.difference),
+            "reviewed": fmt(reviewed) if reviewed is not None else "",
+            "status": STATUS_LABELS.get(n.status, n.status),
+            "status_key": n.status if n.status in STATUS_LABELS else "error",
+            "pending": n.status == "needs_review" and n.kind == "criterion",
+            "reason": reason,
+            "facts": facts,
+            "expected": self.t(f"{where} 要求的佐证材料", n.evidence_expected),
+            "evidence_count": str(len(n.evidence)) if n.evidence else "",
+        }
+
+    def lost(self) -> list[dict[str, str]]:
+        leaves = [n for n in self.r.nodes if n.kind == "criterion" and not n.bonus and n.points < n.max]
+        leaves.sort(key=lambda n: -n.lost)  # stable: ties keep document order
+        return [
+            {
+                "label": self.label(n.id),
+                "max": fmt(n.max),
+                "points": fmt(n.points),
+                "lost": fmt(n.lost),
+                "status": STATUS_LABELS.get(n.status, n.status),
+                "reason": n.reason,
+                "advice": _advice(n),
+            }
+            for n in leaves
+        ]
+
+    def over(self) -> list[dict[str, str]]:
+        return [
+            {
+                "label": self.label(d.id),
+                "self": fmt(d.self_points),
+                "computed": fmt(d.computed),
+                "difference": signed(d.difference),
+                "kind": KIND_LABELS[d.kind],
+            }
+            for d in self.r.differences
+            if d.kind in ("over", "unsupported")
+        ]
+
+    def finding(self, f: Any) -> dict[str, str]:
+        return {
+            "severity": SEVERITY_LABELS.get(f.severity, f.severity),
+            "severity_key": "error" if f.severity == "error" else "warning",
+            "title": self.t("校验规则名称", f.title),
+            "message": self.t(f"校验“{f.title}”的提示", f.message),
+            "values": self.t(f"校验“{f.title}”的数据", "；".join(v.display() for v in f.values)),
+            "where": f.where,
+        }
+
+    def missing(self, m: Any) -> dict[str, str]:
+        return {
+            "label": self.t("缺少的数据项名称", m.label),
+            "id": m.id,
+            "required": "必填" if m.required else "选填",
+            "feeds": "、".join(self.label(i) for i in m.feeds) or "（数据校验）",
+        }
+
+    def evidence(self) -> list[dict[str, str]]:
+        out = []
+        for n in self.r.nodes:
+            for i, e in enumerate(n.evidence, 1):
+                where = f"评分项 {self.numbers[n.id]} 的第 {i} 份佐证材料"
+                out.append(
+                    {
+                        "label": self.label(n.id),
+                        "doc": self.t(f"{where}（文号或名称）", e.get("doc", "")),
+                        "url": self.t(f"{where}（网址）", e.get("url", "")),
+                        "file": self.t(f"{where}（附件）", e.get("file", "")),
+                        "note": self.t(f"{where}（说明）", e.get("note", "")),
+                    }
+                )
+        return out
+
+
+def _advice(n: NodeResult) -> str:
+    if n.status == "data_missing":
+        return "补报所缺数据后重新核算"
+    if n.status == "needs_review":
+        return "待评估人核定"
+    if n.status == "error":
+        return "评分规则出错，请联系细则维护人"
+    if n.status == "vetoed":
+        return "触发否决，须整改"
+    return ""
+
+
+def _numbering(nodes: Iterable[NodeResult]) -> dict[str, str]:
+    """``1``, ``1.1``, ``1.1.2`` in document order, from the parent links."""
+    numbers: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for n in nodes:
+        parent = n.parent if n.depth else ""
+        counters[parent] = counters.get(parent, 0) + 1
+        prefix = numbers.get(parent, "")
+        numbers[n.id] = f"{prefix}.{counters[parent]}" if prefix else str(counters[parent])
+    return numbers
+
+
+# -- text the PDF will print --------------------------------------------------------------------
+
+
+class _BodyText(HTMLParser):
+    """Text nodes inside <body>, as a browser would print them (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth_body = 0
+        self.skip = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self.depth_body += 1
+        elif tag in ("style", "script", "title"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "body":
+            self.depth_body -= 1
+        elif tag in ("style", "script", "title"):
+            self.skip = max(0, self.skip - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self.depth_body > 0 and not self.skip:
+            self.parts.append(data)
+
+
+def printed_text(html: str) -> str:
+    parser = _BodyText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+# -- templates, libraries, rendering -------------------------------------------------------------
+
+
+def default_templates_dir() -> Path:
+    """The packaged templates: ``scoring.templates`` if installed so, else the repository's."""
+    try:
+        from importlib.resources import files
+
+        candidate = Path(str(files("scoring.templates")))
+        if (candidate / TEMPLATE).is_file():
+            return candidate
+    except (ModuleNotFoundError, TypeError, ValueError):
+        pass
+    import scoring
+
+    return Path(scoring.__file__).resolve().parent.parent / "templates"
+
+
+def check_harfbuzz() -> None:
+    """Fail clearly when WeasyPrint would fall back to its ~25x slower Python font subsetting."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
+        raise RenderError(
+            "未能加载 HarfBuzz 字体子集库（libharfbuzz-subset.so.0，需要 4.1 或更新版本）。"
+            "请安装 Debian 软件包 libharfbuzz-subset0（sudo apt-get install libharfbuzz-subset0）；"
+            "缺少它时生成一页评分表要慢约 25 倍。"
+        )
+
+
+class Renderer:
+    """Templates, fonts and CSS loaded once; renders any number of scorecards."""
+
+    def __init__(self, templates_dir: Path | None = None, font_dir: Path | None = None) -> None:
+        import jinja2
+
+        from .fonts import prepare_fonts
+
+        self.templates_dir = (Path(templates_dir) if templates_dir else default_templates_dir()).resolve()
+        for name in (TEMPLATE, STYLESHEET):
+            if not (self.templates_dir / name).is_file():
+                raise RenderError(f"模板文件夹 {self.templates_dir} 中缺少 {name}")
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(self.templates_dir)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        try:
+            self.template = self.env.get_template(TEMPLATE)
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(f"模板 {exc.filename or TEMPLATE} 第 {exc.lineno} 行语法有误：{exc.message}") from exc
+        self.css_text = (self.templates_dir / STYLESHEET).read_text(encoding="utf-8")
+
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        from .fetcher import SafeFetcher
+
+        check_harfbuzz()
+        self.fonts = prepare_fonts(font_dir)
+        self.fetcher = SafeFetcher([self.templates_dir, self.fonts.folder])
+        self.font_config = FontConfiguration()
+        self._weasyprint = weasyprint
+        self.base_url = self.templates_dir.as_uri() + "/"
+        self.stylesheets = [
+            weasyprint.CSS(
+                string=self.fonts.font_face_css(),
+                base_url=self.fonts.folder.as_uri() + "/",
+                url_fetcher=self.fetcher,
+                font_config=self.font_config,
+            ),
+            weasyprint.CSS(
+                string=self.css_text, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.font_config
+            ),
+        ]
+
+    # -- documents --------------------------------------------------------------------------
+    def _render(self, card: Card, standalone: bool) -> str:
+        import jinja2
+
+        try:
+            return self.template.render(card=card.data, css=self.css_text if standalone else "", standalone=standalone)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"模板 {self.templates_dir / TEMPLATE} 无法生成评分表：{exc}") from exc
+
+    def html(self, result: Result, issued_on: dt.date) -> str:
+        """A standalone HTML scorecard (CSS inlined) for viewing in a browser."""
+        return self._render(build_card(result, issued_on), standalone=True)
+
+    def pdf(self, result: Result, issued_on: dt.date) -> bytes:
+        """The A4 PDF scorecard. Raises :class:`GlyphError` if the fonts cannot print some text."""
+        card = build_card(result, issued_on)
+        html = self._render(card, standalone=False)
+        self.check_glyphs(printed_text(html), card)
+        document = self._weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+        return document.write_pdf(stylesheets=self.stylesheets, font_config=self.font_config)
+
+    def check_glyphs(self, text: str, card: Card) -> None:
+        missing = self.fonts.uncovered(text)
+        if not missing:
+            return
+        report = []
+        for ch in missing:
+            places = [f"{where}“{_shorten(value, ch)}”" for where, value in card.sources if ch in value]
+            report.append((ch, places or ["评分表模板"]))
+        raise GlyphError(report)
+
+
+def _shorten(value: str, ch: str, width: int = 30) -> str:
+    value = value.replace("\n", " ")
+    if len(value) <= width:
+        return value
+    at = value.index(ch)
+    start = max(0, min(at - width // 2, len(value) - width))
+    return ("…" if start else "") + value[start : start + width] + ("…" if start + width < len(value) else "")
+
+
+def render_files(
+    result: Result,
+    pdf_path: Path,
+    html_path: Path | None = None,
+    issued_on: dt.date | None = None,
+    templates_dir: Path | None = None,
+    protect: Iterable[Path] = (),
+    renderer: Renderer | None = None,
+) -> None:
+    """Render and write the PDF (and HTML) atomically: all outputs are rendered in memory
+    first, then each is written to a temporary file beside it and moved into place.
+    ``issued_on`` defaults to today; ``protect`` lists input files never to overwrite."""
+    from .iofiles import write_atomic
+
+    day = issued_on or dt.date.today()
+    engine = renderer or Renderer(templates_dir)
+    outputs: list[tuple[Path, bytes]] = [(Path(pdf_path), engine.pdf(result, day))]
+    if html_path is not None:
+        outputs.append((Path(html_path), engine.html(result, day).encode("utf-8")))
+    protect = list(protect)
+    for path, data in outputs:
+        try:
+            write_atomic(path, data, protect=protect)
+        except InputError:
+            raise
+        except OSError as exc:
+            raise RenderError(f"无法写入 {path}：{exc.strerror or exc}") from exc
