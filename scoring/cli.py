@@ -141,9 +141,9 @@ class App:
                 raise InputError([doc.problem(("rubric", "id"), p.message) for p in exc.problems]) from None
             raise
 
-    def emit(self, text: str, output: str | None) -> None:
+    def emit(self, text: str, output: str | None, inputs: tuple[str, ...] = ()) -> None:
         if output:
-            write_atomic(Path(output), text.encode("utf-8"), protect=[])
+            write_atomic(Path(output), text.encode("utf-8"), protect=[Path(i) for i in inputs])
             self.err.write(f"已写入 {output}\n")
         else:
             self.out.write(text)
@@ -196,19 +196,19 @@ class App:
             from .textual import score_table
 
             text = score_table(result)
-        self.emit(text, args.output)
+        self.emit(text, args.output, (args.submission,))
         self.problems(missing, prefix="提醒：")
         return 1 if (result.has_errors or missing) else 0
 
     def cmd_template(self, args: argparse.Namespace) -> int:
         from .skeleton import skeleton
 
-        self.emit(skeleton(self.rubric(args.rubric), args.schema_ref), args.output)
+        self.emit(skeleton(self.rubric(args.rubric), args.schema_ref), args.output, (args.rubric,))
         return 0
 
     def cmd_schema(self, args: argparse.Namespace) -> int:
         schema = submission_schema(self.rubric(args.rubric))
-        self.emit(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output)
+        self.emit(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output, (args.rubric,))
         return 0
 
     def cmd_rubric(self, args: argparse.Namespace) -> int:

@@ -218,7 +218,7 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
             "self_scores": "自评分",
             "self_total": "自评总分",
             "rubric": "评分细则",
-        }.get(str(path[0]) if path else "", "")
+        }.get(str(path[0]) if len(path) == 1 else "", "")
 
     cleaned = _drop_blank_facts(data)
     problems = schema_problems(
@@ -227,12 +227,9 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
     if problems:
         raise SubmissionError(problems)
     facts = {k: _typed(rubric.fact_index[k], v) for k, v in (cleaned.get("facts") or {}).items()}
+    line, column = doc.locate_key(("facts",))
     missing = [
-        doc.problem(
-            ("facts", f.id) if f.id in (data.get("facts") or {}) else ("facts",),
-            f"必填项“{f.id}”（{f.label}）没有填写",
-            f.label,
-        )
+        Problem(f"必填项“{f.label}”没有填写", doc.file, line, column, f"facts.{f.id}", f.label)
         for f in rubric.facts
         if f.required and f.id not in facts
     ]
