@@ -50,8 +50,9 @@ def score_table(result: Result) -> str:
     for veto in r.vetoes:
         lines.append(f"!! 一票否决：{veto.title}：{veto.message}")
     lines.append("")
+    id_width = min(36, max([width(n.id) for n in r.nodes] + [4]))
     header = [
-        ("编号", 22, False),
+        ("编号", id_width, False),
         ("指标", 40, False),
         ("满分", 5, True),
         ("自评", 5, True),
