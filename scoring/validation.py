@@ -93,7 +93,7 @@ def _explain(error: ValidationError) -> tuple[Path_, str]:
         return (*path, key), f"不认识的名称“{key}”{extra}"
     if kind in ("enum", "const"):
         options = value if kind == "enum" else [value]
-        shown = "、".join(str(o) for o in options[:12])
+        shown = "、".join(("true" if o else "false") if isinstance(o, bool) else str(o) for o in options[:12])
         more = " 等" if len(options) > 12 else ""
         return path, f"应为以下之一：{shown}{more}；实际为{_show(instance)}"
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
