@@ -36,3 +36,7 @@ def submission_with(rubric: Rubric, facts: str = "{}", self_scores: str = "{}") 
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.json from the current engine")
