@@ -10,7 +10,11 @@ evaluated by Python): numbers, strings, ``True``/``False``, fact names,
 * arithmetic takes numbers only (no string or list repetition), so memory and
   time are bounded by the expression's length, which is capped;
 * a fact that has no value makes the whole expression "data missing"
-  (:class:`MissingFact`), except inside ``blank()``, ``filled()`` and ``value()``.
+  (:class:`MissingFact`), except inside ``blank()``, ``filled()`` and ``value()``;
+* ``failed_checks("I1.*")`` counts the rubric's consistency checks (by id
+  pattern, optionally by severity) that did not hold, so a scoring rule can
+  deduct per inconsistency; the engine supplies the outcomes under
+  :data:`CHECK_RESULTS`, and check expressions themselves may not use it.
 
 Each expression is compiled to a tree of closures when the rubric loads; the
 names it reads are known up front so undeclared facts are caught then.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import fnmatch
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -67,6 +72,8 @@ class Expression:
     comparison: tuple[Fn, Fn] | None = attrs.field(default=None, repr=False, eq=False)
     # every fact the expression mentions, including those it tolerates blank
     reads: frozenset[str] = frozenset()
+    # check-id patterns read through failed_checks()
+    check_patterns: frozenset[str] = frozenset()
 
     def evaluate(self, env: Env) -> Any:
         with localcontext(_CONTEXT):
@@ -261,6 +268,14 @@ BLANK_AWARE = {
     "filled": "该事实已填写时为真",
     "value": "value(x, 默认值)：x 未填写时取默认值",
 }
+# Functions over the outcome of the rubric's consistency checks (not over facts).
+CHECK_AWARE = {
+    "failed_checks": 'failed_checks("I1.*") 或 failed_checks("*", "error")：编号符合模式（* 为通配符）、'
+    "且不成立的校验规则条数；可选按级别（error / warning）筛选。只用于评分规则、扣分项、否决项",
+}
+# Key under which the engine puts {check id: (severity, failed)} into the environment.
+# It cannot clash with a fact: fact ids are identifiers.
+CHECK_RESULTS = "@checks"
 
 
 # -- compiler --------------------------------------------------------------------------------
@@ -286,7 +301,7 @@ def compile_expression(source: str, known: Iterable[str] | None = None) -> Expre
     if isinstance(body, ast.Compare) and len(body.ops) == 1:
         comparison = (compiler.compile(body.left, 1), compiler.compile(body.comparators[0], 1))
     reads = frozenset(compiler.names | compiler.soft_names)
-    return Expression(text, frozenset(compiler.names), fn, comparison, reads)
+    return Expression(text, frozenset(compiler.names), fn, comparison, reads, frozenset(compiler.check_patterns))
 
 
 def _syntax_hint(exc: SyntaxError) -> str:
@@ -296,9 +311,41 @@ def _syntax_hint(exc: SyntaxError) -> str:
         return "判断相等请用 ==，不要用 ="
     if "was never closed" in msg or "unmatched" in msg:
         return "括号没有配对"
+    for needle, chinese in _SYNTAX_WORDS:
+        if needle in msg:
+            return f"{chinese}（第 {exc.offset or 1} 个字符附近）"
     if not exc.offset or exc.offset > len(text.rstrip("\n")):
         return "表达式不完整（结尾缺少内容）"
     return f"{msg}（第 {exc.offset} 个字符附近）"
+
+
+_SYNTAX_WORDS = [
+    ("too many nested parentheses", "括号嵌套过深"),
+    ("invalid character", "含有不能用于表达式的字符（中文标点请改为英文标点，如 ，→ ,  （→ (）"),
+    ("unterminated string", "引号没有配对"),
+    ("unterminated triple-quoted", "引号没有配对"),
+    ("leading zeros", "数字不能以 0 开头"),
+    ("invalid decimal literal", "数字写法不对"),
+    ("invalid digit", "数字写法不对"),
+    ("null bytes", "含有不可见的控制字符"),
+]
+
+
+_CONSTRUCTS = {
+    "Lambda": "lambda 函数",
+    "ListComp": "列表推导式",
+    "SetComp": "集合推导式",
+    "DictComp": "字典推导式",
+    "GeneratorExp": "生成器表达式",
+    "NamedExpr": "赋值表达式 :=",
+    "JoinedStr": "f 字符串",
+    "Dict": "字典 { }",
+    "Set": "集合 { }",
+    "Starred": "星号展开 *",
+    "Await": "await",
+    "Yield": "yield",
+    "Slice": "切片",
+}
 
 
 class _Compiler:
@@ -306,6 +353,7 @@ class _Compiler:
         self.known = known
         self.names: set[str] = set()
         self.soft_names: set[str] = set()
+        self.check_patterns: set[str] = set()
 
     def fail(self, node: ast.AST, message: str) -> CompileError:
         return CompileError(message, getattr(node, "col_offset", 0))
@@ -355,7 +403,8 @@ class _Compiler:
             raise self.fail(node, "不支持属性访问（.）；事实名称请直接书写")
         if isinstance(node, ast.Subscript):
             raise self.fail(node, "不支持下标访问（[ ]）")
-        raise self.fail(node, f"不支持的写法：{type(node).__name__}")
+        what = _CONSTRUCTS.get(type(node).__name__, type(node).__name__)
+        raise self.fail(node, f"不支持的写法：{what}")
 
     def constant(self, node: ast.Constant) -> Fn:
         value = node.value
@@ -426,8 +475,10 @@ class _Compiler:
             raise self.fail(node, f"{fname}() 不接受关键字参数")
         if fname in BLANK_AWARE:
             return self.blank_aware(node, fname, d)
+        if fname in CHECK_AWARE:
+            return self.failed_checks(node)
         if fname not in FUNCTIONS:
-            hint = _closest(fname, FUNCTIONS.keys() | BLANK_AWARE.keys())
+            hint = _closest(fname, FUNCTIONS.keys() | BLANK_AWARE.keys() | CHECK_AWARE.keys())
             extra = f"；是不是“{hint}”？" if hint else ""
             raise self.fail(node, f"未知函数“{fname}”{extra}")
         fn, low, high, _ = FUNCTIONS[fname]
@@ -456,6 +507,29 @@ class _Compiler:
             return default(env) if got is None else got
 
         return value
+
+    def failed_checks(self, node: ast.Call) -> Fn:
+        args = node.args
+        if not 1 <= len(args) <= 2 or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
+            raise self.fail(node, '写法应为 failed_checks("编号模式") 或 failed_checks("编号模式", "error")，参数须为文字常量')
+        pattern = str(args[0].value)  # type: ignore[attr-defined]
+        severity = str(args[1].value) if len(args) == 2 else ""  # type: ignore[attr-defined]
+        if not pattern or len(pattern) > 200:
+            raise self.fail(node, "failed_checks() 的编号模式不能为空，也不能超过 200 个字符")
+        if severity not in ("", "error", "warning"):
+            raise self.fail(node, f"failed_checks() 的级别应为 \"error\" 或 \"warning\"，不是“{severity}”")
+        self.check_patterns.add(pattern)
+        matches = re.compile(fnmatch.translate(pattern)).match
+
+        def run(env: Env) -> Decimal:
+            outcomes = env.get(CHECK_RESULTS)
+            if outcomes is None:
+                raise EvalError("failed_checks() 只能用于评分规则、扣分项和否决项，不能用于校验规则")
+            return Decimal(
+                sum(1 for ident, (sev, failed) in outcomes.items() if failed and matches(ident) and severity in ("", sev))
+            )
+
+        return run
 
 
 def _closest(word: str, candidates: Iterable[str]) -> str | None:

@@ -7,6 +7,7 @@ facts, and children whose points do not add up to their parent's maximum.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from decimal import Decimal
@@ -42,7 +43,12 @@ def _with(rubric: m.Rubric, **changes: Any) -> m.Rubric:
 
 
 def is_rubric_document(doc: Document) -> bool:
-    return isinstance(doc.data, dict) and "rubric" in doc.data and "sections" in doc.data
+    """A rubric has sections, or a `rubric:` block with more than a submission's {id, version}."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return False
+    meta = data.get("rubric")
+    return "sections" in data or (isinstance(meta, dict) and bool({"title", "total", "grades"} & meta.keys()))
 
 
 def rubric_from_document(doc: Document) -> m.Rubric:
@@ -62,6 +68,10 @@ class _Builder:
         self.nodes: dict[str, m.Node] = {}
         self.parents: dict[str, str] = {}
         self.node_paths: dict[str, Path_] = {}
+        self.first_seen: dict[str, int] = {}
+        # failed_checks() patterns used by rules, checked against the check ids at the end
+        self.check_refs: list[tuple[str, Path_]] = []
+        self.in_checks = False
 
     # -- helpers ------------------------------------------------------------------------
     def problem(self, path: Path_, message: str, label: str = "") -> None:
@@ -76,13 +86,18 @@ class _Builder:
         if not isinstance(text, str):  # `when: true` written unquoted in YAML
             text = str(text) if not isinstance(text, bool) else ("True" if text else "False")
         try:
-            return compile_expression(text, known)
+            compiled = compile_expression(text, known)
         except CompileError as exc:
             where = (
                 "" if "个字符" in exc.message or "语法错误" in exc.message else f"（第 {exc.offset + 1} 个字符附近）"
             )
-            self.problem(path, f"表达式“{text.strip()}”有误：{exc.message}{where}")
+            shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:77] + "…"
+            self.problem(path, f"表达式“{shown}”有误：{exc.message}{where}")
             return compile_expression("False")
+        if compiled.check_patterns and self.in_checks:
+            self.problem(path, f"校验规则中不能使用 failed_checks()（表达式“{text.strip()}”）：校验结果只供评分规则引用")
+        self.check_refs.extend((pattern, path) for pattern in sorted(compiled.check_patterns))
+        return compiled
 
     # -- build --------------------------------------------------------------------------
     def build(self) -> m.Rubric:
@@ -104,6 +119,8 @@ class _Builder:
         penalties = tuple(self.penalty(p, ("penalties", i)) for i, p in enumerate(data.get("penalties", [])))
         self.unique([v.id for v in vetoes], "vetoes", "否决项")
         self.unique([p.id for p in penalties], "penalties", "扣分项")
+        self.check_patterns([c.id for c in checks])
+        years = self.years(meta)
         if self.problems:
             raise RubricError(sorted(self.problems, key=lambda p: (p.line, p.column)))
         return m.Rubric(
@@ -126,6 +143,7 @@ class _Builder:
             grade_on=meta.get("grade_on", "final"),
             source_document=meta.get("source", ""),
             description=meta.get("description", ""),
+            years=years,
             file=self.doc.file,
             fact_index=dict(self.facts),
             node_index=dict(self.nodes),
@@ -145,6 +163,20 @@ class _Builder:
             groups.insert(0, m.FactGroup("", "基本情况", tuple(loose)))
         self.unique([g.id for g in groups if g.id], "facts", "事实分组")
         return tuple(groups)
+
+    def years(self, meta: dict[str, Any]) -> tuple[int, int | None] | None:
+        span = meta.get("years")
+        if span is None:
+            return None
+        first, last = span["from"], span.get("to")
+        if last is not None and last < first:
+            self.problem(("rubric", "years", "to"), f"适用年度范围的截止年度 {last} 早于起始年度 {first}")
+        return first, last
+
+    def check_patterns(self, check_ids: list[str]) -> None:
+        for pattern, path in self.check_refs:
+            if not any(fnmatch.fnmatchcase(ident, pattern) for ident in check_ids):
+                self.problem(path, f"failed_checks(\"{pattern}\") 没有匹配任何校验规则编号（checks 中的 id）")
 
     def fact(self, data: dict[str, Any], path: Path_, group: str) -> m.Fact:
         fact = m.Fact(
@@ -182,9 +214,11 @@ class _Builder:
     def node(self, data: dict[str, Any], path: Path_, parent: str, bonus: bool) -> m.Node:
         ident = data["id"]
         title = data.get("title") or data.get("text", "")[:40]
-        if ident in self.nodes:
-            first = self.nodes[ident].source.line
-            self.problem((*path, "id"), f"节点编号“{ident}”重复（第一次在第 {first} 行）")
+        # register before the children, so a descendant reusing an ancestor's id is caught too
+        if ident in self.first_seen:
+            self.problem((*path, "id"), f"节点编号“{ident}”重复（第一次在第 {self.first_seen[ident]} 行）")
+        else:
+            self.first_seen[ident] = self.doc.locate(path)[0]
         children = tuple(
             self.node(c, (*path, "children", i), ident, bonus) for i, c in enumerate(data.get("children", []))
         )
@@ -326,6 +360,7 @@ class _Builder:
     def checks(self, items: list[dict[str, Any]]) -> list[m.Check]:
         out: list[m.Check] = []
         seen: dict[str, int] = {}
+        self.in_checks = True
         for i, raw in enumerate(items):
             path: Path_ = ("checks", i)
             for data in expand_foreach(raw):
@@ -351,6 +386,7 @@ class _Builder:
                         source=self.source(path),
                     )
                 )
+        self.in_checks = False
         return out
 
     def veto(self, data: dict[str, Any], path: Path_) -> m.Veto:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from .errors import Problem
@@ -45,9 +46,42 @@ def packaged_validator(name: str) -> Draft202012Validator:
     return make_validator(packaged_schema(name))
 
 
+MAX_PROBLEMS = 100  # per file: a list of 50,000 wrong items gives one screen, not 50,000 lines
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable key equal for JSON-equal values (1 == 1.0, True != 1)."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(value)
+        return ("n", number.normalize() if number.is_finite() else str(number))
+    if isinstance(value, list | tuple):
+        return ("l", tuple(_canonical(v) for v in value))
+    if isinstance(value, dict):
+        return ("d", frozenset((k, _canonical(v)) for k, v in value.items()))
+    return (type(value).__name__, value if isinstance(value, str) or value is None else repr(value))
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+    """jsonschema's own check is quadratic for unhashable items (3,000 mappings took 17 s)."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError("has non-unique elements")
+            return
+        seen.add(key)
+
+
+_Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+
+
 def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)  # type: ignore[no-any-return]
 
 
 def schema_problems(doc: Document, validator: Draft202012Validator, label_for: LabelFor | None = None) -> list[Problem]:
@@ -61,7 +95,11 @@ def schema_problems(doc: Document, validator: Draft202012Validator, label_for: L
             line, column = doc.locate_key(path) if at_key else doc.locate(path)
             problem = Problem(message, doc.file, line, column, format_path(path), label_for(path))
             problems.setdefault((line, column, problem.path, message), problem)
-    return [problems[k] for k in sorted(problems, key=lambda k: (k[0], k[1], k[2]))]
+    found = [problems[k] for k in sorted(problems, key=lambda k: (k[0], k[1], k[2]))]
+    if len(found) > MAX_PROBLEMS:
+        rest = len(found) - MAX_PROBLEMS
+        found = [*found[:MAX_PROBLEMS], Problem(f"另有 {rest} 个问题未列出；请先改正以上问题再检查", doc.file)]
+    return found
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:
@@ -76,12 +114,15 @@ def _explain(error: ValidationError) -> tuple[Path_, str]:
     kind, value, instance = error.validator, error.validator_value, error.instance
     if kind == "type":
         types = value if isinstance(value, list) else [value]
+        if error.schema.get("format") == "date":
+            return path, _date_message(instance)
         expected = "或".join(TYPE_NAMES.get(t, t) for t in types)
         return path, f"应为{expected}，实际为{_show(instance)}"
     if kind == "required":
         missing = [name for name in value if isinstance(instance, dict) and name not in instance]
         name = missing[0] if missing else "?"
-        return path, f"缺少必填项“{name}”"
+        title = (error.schema.get("properties", {}).get(name) or {}).get("title", "")
+        return path, f"缺少必填项“{name}”" + (f"（{title}）" if title else "")
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in instance if k not in allowed]
@@ -99,12 +140,14 @@ def _explain(error: ValidationError) -> tuple[Path_, str]:
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         words = {"minimum": "不小于", "exclusiveMinimum": "大于", "maximum": "不大于", "exclusiveMaximum": "小于"}
         return path, f"应{words[kind]} {_num(value)}，实际为 {_num(instance)}"
+    if kind == "pattern" and error.schema.get("format") == "date":
+        return path, _date_message(instance)
     if kind == "pattern":
         desc = error.schema.get("description", "")
         return path, f"格式不对（{desc or value}），实际为{_show(instance)}"
     if kind == "format":
         if value == "date":
-            return path, f'应为日期，写成 "2018-01-12" 这样（加引号），实际为{_show(instance)}'
+            return path, _date_message(instance)
         return path, f"格式应为 {value}，实际为{_show(instance)}"
     if kind == "minItems":
         return path, f"至少需要 {value} 项" if value > 1 else "不能为空列表"
@@ -125,6 +168,13 @@ def _explain(error: ValidationError) -> tuple[Path_, str]:
     if kind == "not":
         return path, "这里不能这样填写"
     return path, error.message
+
+
+def _date_message(instance: Any) -> str:
+    """Pattern, format and type errors on a date field all give this one message."""
+    if isinstance(instance, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", instance):
+        return f"日期“{instance}”不存在，请检查月份和日期"
+    return f"应为日期，写成 2018-01-12 这样（年-月-日，月和日各两位），实际为{_show(instance)}"
 
 
 def _num(value: Any) -> str:

@@ -24,36 +24,33 @@ import attrs
 import yaml
 
 from .errors import InputError, Problem
+from .iofiles import note_input, os_error_text
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_SCALAR_CHARS = 100_000
+MAX_KEY_CHARS = 200
 
-try:  # the C parser is ~10x faster; fall back to pure Python if absent
-    _Parser: type = yaml.CParser  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    from yaml.composer import Composer
+try:  # libyaml's parser is ~10x faster; fall back to pure Python if absent
+    from yaml.cyaml import CParser as _Parser  # (``yaml.CParser`` does not exist)
+except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
-            Composer.__init__(self)
-
-
-class _Composer(_Parser, yaml.resolver.BaseResolver):  # type: ignore[misc, valid-type]
-    """Parser + composer whose resolver leaves every plain scalar as str."""
 
 
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_DEC = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][-+]?[0-9]+)?")
+# a decimal needs a point or an exponent, and no leading zero: codes such as 010 stay text
+_DEC = re.compile(r"[-+]?((0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+|(0|[1-9][0-9]*)(?=[eE]))([eE][-+]?[0-9]+)?")
 _NONFINITE = re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
@@ -100,6 +97,7 @@ def format_path(path: Path_) -> str:
 def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
     """Read a text file as UTF-8 (BOM allowed) or UTF-16 with BOM; refuse the rest."""
     name = str(path)
+    note_input(path)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
@@ -108,7 +106,7 @@ def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
     except IsADirectoryError:
         raise InputError(Problem("这是一个文件夹，不是文件", name)) from None
     except OSError as exc:
-        raise InputError(Problem(f"无法读取文件：{exc.strerror}", name)) from None
+        raise InputError(Problem(f"无法读取文件：{os_error_text(exc)}", name)) from None
     if len(raw) > max_bytes:
         raise InputError(Problem(f"文件过大（超过 {max_bytes // (1024 * 1024)} MiB），请检查是否选错了文件", name))
     return decode(raw, name)
@@ -122,6 +120,8 @@ def decode(raw: bytes, name: str) -> str:
             return _check_text(raw.decode("utf-16"), name)
         except UnicodeDecodeError:
             pass
+    elif _looks_utf16(raw):
+        raise InputError(Problem(_guess_encoding(raw), name, 1))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -131,22 +131,46 @@ def decode(raw: bytes, name: str) -> str:
     return _check_text(text, name)
 
 
+def _looks_utf16(raw: bytes) -> bool:
+    """UTF-16 without a BOM: the ASCII characters (keys, digits) leave a zero byte
+    in every other position. (Such bytes are valid UTF-8, so test before decoding.)"""
+    sample = raw[:4096]
+    half = len(sample) // 2
+    if half < 4:
+        return False
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return max(even, odd) > half // 4 and min(even, odd) <= half // 50
+
+
 def _guess_encoding(raw: bytes) -> str:
     convert = "请用记事本或 WPS 打开后“另存为”，编码选择 UTF-8，再重新提交"
-    if raw.count(b"\x00") > len(raw) // 4:
+    if _looks_utf16(raw):
         return f"文件看起来是 UTF-16 编码但缺少字节顺序标记（BOM），无法可靠读取；{convert}"
+    not_text = "文件不是文本文件（既不是 UTF-8 也不是 GBK 编码），请确认选择的是 YAML 文件"
     try:
-        raw.decode("gb18030")
+        text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        return "文件不是文本文件（既不是 UTF-8 也不是 GBK 编码），请确认选择的是 YAML 文件"
+        return not_text
+    if _CONTROL.search(text):  # random bytes often decode as GB18030, but not without control characters
+        return not_text
     return f"文件不是 UTF-8 编码，看起来是 GBK/GB18030 编码（Windows 中文系统常见）；{convert}"
 
 
+# C0/C1 control characters (tab and line breaks excepted; NEL would shift YAML line numbers)
+# and the non-characters U+FFFE/U+FFFF: never in a hand-written form, always in binary files.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
 def _check_text(text: str, name: str) -> str:
-    for index, char in enumerate(text):
-        if char == "\x00" or (ord(char) < 32 and char not in "\t\n\r"):
-            line = text.count("\n", 0, index) + 1
-            raise InputError(Problem(f"文件含有不可见的控制字符（U+{ord(char):04X}），不是正常的文本文件", name, line))
+    found = _CONTROL.search(text)
+    if found:
+        index = found.start()
+        line = text.count("\n", 0, index) + 1
+        column = index - text.rfind("\n", 0, index)
+        code = ord(found.group())
+        raise InputError(
+            Problem(f"文件含有不可见的控制字符（U+{code:04X}），不是正常的文本文件；请删除该字符", name, line, column)
+        )
     return text
 
 
@@ -160,11 +184,10 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     if len(text) > MAX_BYTES:
         raise InputError(Problem("内容过大，请检查是否选错了文件", file))
     try:
-        node = _Composer(text).get_single_node()
+        node = _compose(text, file)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise InputError(Problem(_syntax_message(exc), file, line, column)) from None
+        message, line, column = _syntax_message(exc, text)
+        raise InputError(Problem(message, file, line, column)) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(f"YAML 格式错误：{exc}", file)) from None
     except RecursionError:
@@ -176,29 +199,120 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     return Document(data, file, builder.positions, builder.key_positions)
 
 
-def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+def _compose(text: str, file: str) -> yaml.Node | None:
+    """Build the node tree from parser events, refusing anchors, aliases and deep nesting
+    as they appear. PyYAML's composers recurse per level (libyaml's overflowed the C
+    stack on 100,000 nested ``[``) and the scanners slow down quadratically with depth,
+    so nesting is cut off here, before either can happen. Plain scalars get the str tag:
+    :class:`_Builder` decides what they mean."""
+    parser = _Parser(text)
+    parser.get_event()  # stream start
+    if parser.check_event(yaml.StreamEndEvent):
+        return None
+    parser.get_event()  # document start
+    stack: list[list[Any]] = []  # [collection node, pending mapping key or None]
+    root: yaml.Node | None = None
+
+    def fail(event: yaml.Event, message: str) -> InputError:
+        path: list[str | int] = []
+        for collection, key in stack:
+            if isinstance(collection, yaml.SequenceNode):
+                path.append(len(collection.value))
+            elif key is not None:
+                path.append(str(key.value))
+        mark = event.start_mark
+        where = format_path(tuple(path[:3])) + ("…" if len(path) > 3 else "")
+        return InputError(Problem(message, file, mark.line + 1, mark.column + 1, where))
+
+    while root is None:
+        event = parser.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise fail(event, f"不支持 YAML 别名（*{event.anchor}）：请把被引用的内容直接写出来")
+        if getattr(event, "anchor", None) is not None:
+            raise fail(event, f"不支持 YAML 锚点（&{event.anchor}）：请去掉锚点，把内容直接写出来")
+        tag = getattr(event, "tag", None)
+        explicit = tag is not None and tag != "!"
+        if isinstance(event, yaml.ScalarEvent):
+            style = event.style or None  # libyaml marks plain scalars with "", PyYAML with None
+            if explicit and tag == _STR and style is None:
+                style = "'"  # explicit !!str: text, as if quoted
+            node: yaml.Node = yaml.ScalarNode(
+                tag if explicit else _STR, event.value, event.start_mark, event.end_mark, style
+            )
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise fail(event, f"嵌套层数过深（超过 {MAX_DEPTH} 层）")
+            kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+            default = _SEQ if kind is yaml.SequenceNode else _MAP
+            node = kind(tag if explicit else default, [], event.start_mark, None, event.flow_style)
+            stack.append([node, None])
+            continue
+        else:  # sequence or mapping end
+            node = stack.pop()[0]
+            node.end_mark = event.end_mark
+        if not stack:
+            root = node
+        elif isinstance(stack[-1][0], yaml.SequenceNode):
+            stack[-1][0].value.append(node)
+        elif stack[-1][1] is None:
+            stack[-1][1] = node
+        else:
+            stack[-1][0].value.append((stack[-1][1], node))
+            stack[-1][1] = None
+    parser.get_event()  # document end
+    if not parser.check_event(yaml.StreamEndEvent):
+        event = parser.get_event()
+        raise yaml.composer.ComposerError(None, None, "expected a single document in the stream", event.start_mark)
+    return root
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int, int]:
+    """A Chinese message and its line/column for a PyYAML or libyaml syntax error.
+
+    The two parsers word their errors differently; both are matched. An unclosed
+    bracket or quote is reported where it was opened, not where the parser gave up."""
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    opened = exc.context_mark
+    found = ""
+    if mark is not None:
+        lines = text.split("\n")
+        if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+            found = lines[mark.line][mark.column]
+    if opened is not None and ("expected ',' or ']'" in problem or "expected ',' or '}'" in problem):
+        pair = "方括号“[”" if "]" in problem else "花括号“{”"
+        close = "]" if "]" in problem else "}"
+        message = f"{pair}没有闭合（到第 {line} 行第 {column} 列仍未找到“{close}”），或其中的项之间缺少逗号"
+        return f"YAML 格式错误：{message}", opened.line + 1, opened.column + 1
+    if opened is not None and "quoted scalar" in context and "end of stream" in problem:
+        message = "引号没有闭合：从这里开始的引号直到文件末尾都没有结束，请补上对应的引号"
+        return f"YAML 格式错误：{message}", opened.line + 1, opened.column + 1
+    if found == "\t" or "'\\t'" in problem or "tab character" in problem:
+        return "YAML 格式错误：这里用了 Tab 制表符；YAML 只能用空格缩进，请把 Tab 换成空格", line, column
     known = [
-        ("found character '\\t'", "这里用了 Tab 制表符缩进；YAML 只能用空格缩进，请把 Tab 换成空格"),
         (
             "mapping values are not allowed",
             "冒号位置不对：同一行出现了第二个“键: 值”，或缺少缩进；含冒号的文字请加引号",
         ),
         ("could not find expected ':'", "缺少冒号“:”，或者上一行的引号没有闭合"),
-        ("expected ',' or ']'", "方括号 [ ] 没有闭合，或列表中缺少逗号"),
-        ("expected ',' or '}'", "花括号 { } 没有闭合，或其中缺少逗号"),
+        ("unknown escape character", "双引号中的反斜杠 \\ 开始了无效的转义；含反斜杠的文字请改用单引号"),
         ("found unexpected end of stream", "文件意外结束：有引号或括号没有闭合"),
         ("did not find expected key", "缩进不一致：这一行的缩进与上面的同级条目不一致"),
-        ("found undefined alias", "不支持 YAML 别名（*名称）"),
-        ("expected a single document", "一个文件只能包含一个 YAML 文档（不要使用 --- 分隔多个文档）"),
-        ("found duplicate anchor", "不支持 YAML 锚点（&名称）"),
+        ("expected <block end>", "缩进不一致：这一行的缩进与上面的同级条目不一致"),
+        ("expected node content", "这里缺少内容，或出现了多余的“]”“}”；以这些符号开头的文字请加引号"),
+        ("expected the node content", "这里缺少内容，或出现了多余的“]”“}”；以这些符号开头的文字请加引号"),
+        ("document start", "一个文件只能包含一个 YAML 文档（不要使用 --- 或 ... 分隔多个文档）"),
+        ("expected a single document", "一个文件只能包含一个 YAML 文档（不要使用 --- 或 ... 分隔多个文档）"),
+        ("directive", "不支持以 % 开头的 YAML 指令行"),
     ]
-    text = f"{context} {problem}"
     for needle, chinese in known:
-        if needle in text:
-            return f"YAML 格式错误：{chinese}"
-    return f"YAML 格式错误：{text.strip()}"
+        if needle in problem:
+            return f"YAML 格式错误：{chinese}", line, column
+    if "cannot start any token" in problem and found:
+        return f"YAML 格式错误：“{found}”不能出现在值的开头；以它开头的文字请加引号", line, column
+    return f"YAML 格式错误：{context} {problem}".rstrip(), line, column
 
 
 class _Builder:
@@ -207,6 +321,10 @@ class _Builder:
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.seen: set[int] = set()
+
+    def bad_tag(self, node: yaml.Node, path: Path_) -> InputError:
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        return self.fail(node, f"不支持 YAML 标签 {shown}：请去掉以 ! 开头的标记（类型由评分细则决定）", path)
 
     def fail(self, node: yaml.Node, message: str, path: Path_) -> InputError:
         mark = node.start_mark
@@ -221,19 +339,24 @@ class _Builder:
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             if node.tag != _STR:
-                raise self.fail(node, f"不支持 YAML 标签 {node.tag}：请去掉以 ! 开头的标记", path)
+                raise self.bad_tag(node, path)
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                raise self.fail(node, f"不支持 YAML 标签 {node.tag}：请去掉以 ! 开头的标记", path)
+                raise self.bad_tag(node, path)
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if node.tag != _MAP:
-            raise self.fail(node, f"不支持 YAML 标签 {node.tag}：请去掉以 ! 开头的标记", path)
+            raise self.bad_tag(node, path)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 raise self.fail(key_node, "键必须是简单的文字", path)
             key = key_node.value
+            if len(key) > MAX_KEY_CHARS:
+                raise self.fail(key_node, f"键过长（超过 {MAX_KEY_CHARS} 个字符）：“{key[:30]}…”", path)
+            bad = _CONTROL.search(key)
+            if bad:
+                raise self.fail(key_node, f"键中含有不可见的控制字符（U+{ord(bad.group()):04X}），请删除", path)
             if key == "<<":
                 raise self.fail(key_node, "不支持 YAML 合并键（<<）：请把内容直接写出来", path)
             if key in result:
@@ -251,6 +374,9 @@ class _Builder:
         value: str = node.value
         if len(value) > MAX_SCALAR_CHARS:
             raise self.fail(node, f"文字过长（超过 {MAX_SCALAR_CHARS} 个字符）", path)
+        bad = _CONTROL.search(value)  # written as an escape such as "\0" or "\e" in double quotes
+        if bad:
+            raise self.fail(node, f"文字中含有不可见的控制字符（U+{ord(bad.group()):04X}），请删除", path)
         if node.style is not None:  # quoted or block scalars are always text
             return value
         if value in _NULLS:
@@ -261,16 +387,22 @@ class _Builder:
             return False
         if _INT.fullmatch(value):
             if len(value.lstrip("+-")) > 18:
-                raise self.fail(node, f"数字过大：{value}", path)
+                raise self.fail(node, f"数字过大（超过 18 位）：{_clip(value)}", path)
             return int(value)
         if _DEC.fullmatch(value):
             try:
                 number = Decimal(value)
-            except InvalidOperation:  # pragma: no cover - regex admits only valid text
-                return value
-            if abs(number.adjusted()) > 18:
-                raise self.fail(node, f"数字超出合理范围：{value}", path)
+            except InvalidOperation:  # an exponent too large even for Decimal: 1e99999999999999999999
+                number = Decimal("Infinity")
+            if not number.is_finite() or abs(number.adjusted()) > 18:
+                raise self.fail(node, f"数字超出合理范围：{_clip(value)}", path)
+            if len(number.as_tuple().digits) > 30:
+                raise self.fail(node, f"数字位数过多（超过 30 位有效数字）：{_clip(value)}", path)
             return number
         if _NONFINITE.fullmatch(value):
             raise self.fail(node, f"不接受非有限数值 {value}（无穷大或非数）", path)
         return value
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

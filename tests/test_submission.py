@@ -1,0 +1,220 @@
+"""Submission loading: typing of every fact kind and the exact messages for wrong values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from scoring.errors import SubmissionError
+from scoring.rubric import load_rubric
+from scoring.submission import submission_from_text, submission_schema
+from scoring.validation import make_validator
+
+RUBRIC = load_rubric(Path(__file__).resolve().parent / "hostile" / "rubric.yaml")
+HEAD = 'rubric: {id: hostile-fixture, version: "1.0"}\nagency: {name: 测试局}\nyear: 2024\n'
+
+
+def load(text: str):
+    return submission_from_text(text, RUBRIC, "s.yaml")
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(SubmissionError) as info:
+        load(text)
+    return [str(p) for p in info.value.problems]
+
+
+def test_every_fact_kind_is_typed():
+    submission, missing = load(
+        HEAD
+        + "facts:\n"
+        + "  meetings: 2\n  rate: 95.50\n  has_plan: 是\n  plan_date: 2024-02-01\n"
+        + "  level: 好\n  channels: [网站, 微信]\n  note: 010\n"
+        + "self_scores: {org.meet: 3.5, org.plan: ~}\n"
+    )
+    assert missing == []
+    assert submission.facts == {
+        "meetings": 2,
+        "rate": Decimal("95.50"),
+        "has_plan": True,
+        "plan_date": dt.date(2024, 2, 1),
+        "level": "好",
+        "channels": ("网站", "微信"),
+        "note": "010",
+    }
+    assert str(submission.facts["rate"]) == "95.50"
+    assert submission.self_scores == {"org.meet": Decimal("3.5")}
+
+
+@pytest.mark.parametrize(("written", "expected"), [("是", True), ("否", False), ("true", True), ("false", False)])
+def test_yes_no_facts_accept_chinese_and_true_false(written, expected):
+    submission, _ = load(HEAD + f"facts:\n  meetings: 1\n  has_plan: {written}\n")
+    assert submission.facts["has_plan"] is expected
+
+
+@pytest.mark.parametrize("written", ["yes", "no", "NO", "Y", "1", "0", "是的", "'true'", "对"])
+def test_other_yes_no_words_are_refused_listing_the_accepted_forms(written):
+    shown = written.strip("'")
+    kind = "数字 " + shown if shown.isdigit() else f"文字“{shown}”"
+    assert problems(HEAD + f"facts:\n  meetings: 1\n  has_plan: {written}\n") == [
+        f"s.yaml:6:13: 字段 facts.has_plan（是否印发年度工作要点）：应为以下之一：true、false、是、否；实际为{kind}"
+    ]
+
+
+def test_blank_facts_count_as_not_filled_and_required_ones_are_reported_at_the_facts_key():
+    submission, missing = load(HEAD + "facts:\n  meetings:\n  note: ''\n  rate: 80\n")
+    assert submission.facts == {"rate": Decimal("80")}
+    assert [str(p) for p in missing] == [
+        "s.yaml:4:1: 字段 facts.meetings（召开专题会议次数）：必填项“召开专题会议次数”没有填写"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [
+        ("meetings: -3", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应不小于 0，实际为 -3"),
+        ("meetings: 三十", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为文字“三十”"),
+        ("meetings: 2.5", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为数字 2.5"),
+        ("meetings: 010", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为文字“010”"),
+        ("meetings: true", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为是/否值 是"),
+        ("meetings: [1]", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为列表"),
+        (
+            "meetings: 1000000000001",
+            "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应不大于 1000000000000，实际为 1000000000001",
+        ),
+        ("rate: 100.5", "s.yaml:5:9: 字段 facts.rate（按时答复率）：应不大于 100，实际为 100.5"),
+        ("rate: 95%", "s.yaml:5:9: 字段 facts.rate（按时答复率）：应为数字，实际为文字“95%”"),
+        ("rate: 九十", "s.yaml:5:9: 字段 facts.rate（按时答复率）：应为数字，实际为文字“九十”"),
+        (
+            'plan_date: "2018-02-30"',
+            "s.yaml:5:14: 字段 facts.plan_date（工作要点印发日期）：日期“2018-02-30”不存在，请检查月份和日期",
+        ),
+        (
+            "plan_date: 2018-1-5",
+            "s.yaml:5:14: 字段 facts.plan_date（工作要点印发日期）：应为日期，写成 2018-01-12 这样（年-月-日，月和日各两位），实际为文字“2018-1-5”",
+        ),
+        (
+            "plan_date: 2018年1月5日",
+            "s.yaml:5:14: 字段 facts.plan_date（工作要点印发日期）：应为日期，写成 2018-01-12 这样（年-月-日，月和日各两位），实际为文字“2018年1月5日”",
+        ),
+        ("level: 优", "s.yaml:5:10: 字段 facts.level（平台建设等级）：应为以下之一：好、中、差；实际为文字“优”"),
+        (
+            "channels: 网站",
+            "s.yaml:5:13: 字段 facts.channels（公开渠道）：应为列表（每项以“- ”开头），实际为文字“网站”",
+        ),
+        (
+            "channels: [网站, 抖音]",
+            "s.yaml:5:18: 字段 facts.channels[1]（公开渠道）：应为以下之一：网站、微博、微信；实际为文字“抖音”",
+        ),
+        ("channels: [网站, 网站]", "s.yaml:5:13: 字段 facts.channels（公开渠道）：列表中有重复项"),
+        ("note: {a: 1}", "s.yaml:5:9: 字段 facts.note（情况说明）：应为文字，实际为映射（“名称: 值”）"),
+        ("meeting: 2", "s.yaml:5:3: 字段 facts.meeting：不认识的名称“meeting”；是不是“meetings”？"),
+        ("完全无关: 2", "s.yaml:5:3: 字段 facts.完全无关：不认识的名称“完全无关”"),
+    ],
+)
+def test_wrong_fact_values_have_exact_messages_with_chinese_labels(facts, message):
+    assert problems(HEAD + f"facts:\n  {facts}\n") == [message]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            HEAD.replace("{name: 测试局}", "{region: 测试市}") + "facts: {meetings: 1}\n",
+            "s.yaml:2:9: 字段 agency（被考核单位）：缺少必填项“name”（单位名称）",
+        ),
+        (
+            HEAD.replace("{name: 测试局}", "{name: ''}") + "facts: {meetings: 1}\n",
+            "s.yaml:2:16: 字段 agency.name：不能为空",
+        ),
+        (
+            HEAD.replace("2024", "二〇二四") + "facts: {meetings: 1}\n",
+            "s.yaml:3:7: 字段 year（考核年度）：应为整数，实际为文字“二〇二四”",
+        ),
+        (
+            HEAD.replace("2024", "1899") + "facts: {meetings: 1}\n",
+            "s.yaml:3:7: 字段 year（考核年度）：应不小于 1990，实际为 1899",
+        ),
+        (
+            HEAD + "facts: {meetings: 1}\nself_scores: {org.meet: 5}\n",
+            "s.yaml:5:25: 字段 self_scores.org.meet（专题会议）：应不大于 4，实际为 5",
+        ),
+        (
+            HEAD + "facts: {meetings: 1}\nself_scores: {org.meet: -1}\n",
+            "s.yaml:5:25: 字段 self_scores.org.meet（专题会议）：应不小于 0，实际为 -1",
+        ),
+        (
+            HEAD + "facts: {meetings: 1}\nself_scores: {org.met: 1}\n",
+            "s.yaml:5:15: 字段 self_scores.org.met：不认识的名称“org.met”；是不是“org.meet”？",
+        ),
+        (
+            HEAD + "facts: {meetings: 1}\nsubmitted: 2024-13-01\n",
+            "s.yaml:5:12: 字段 submitted（报送日期）：日期“2024-13-01”不存在，请检查月份和日期",
+        ),
+        (
+            HEAD + "facts: {meetings: 1}\nremark: 无\n",
+            "s.yaml:5:1: 字段 remark：不认识的名称“remark”；是不是“remarks”？",
+        ),
+        (
+            'rubric: {id: other-2019, version: "1"}\nagency: {name: 测试局}\nyear: 2024\nfacts: {}\n',
+            "s.yaml:1:14: 字段 rubric.id：本材料对应的评分细则是“other-2019”，而所用细则是“hostile-fixture”（恶意输入测试细则）",
+        ),
+        ("- 测试局\n- 2024\n", "s.yaml:1:1: 自评材料文件的最外层应为“名称: 值”形式的映射（例如 agency:、facts:）"),
+    ],
+)
+def test_wrong_headers_and_self_scores_have_exact_messages(text, message):
+    assert problems(text) == [message]
+
+
+def test_all_problems_are_reported_in_file_order():
+    text = HEAD + "facts:\n  rate: 九十\n  meetings: -1\n  level: 优\n"
+    assert problems(text) == [
+        "s.yaml:5:9: 字段 facts.rate（按时答复率）：应为数字，实际为文字“九十”",
+        "s.yaml:6:13: 字段 facts.meetings（召开专题会议次数）：应不小于 0，实际为 -1",
+        "s.yaml:7:10: 字段 facts.level（平台建设等级）：应为以下之一：好、中、差；实际为文字“优”",
+    ]
+
+
+def test_a_flood_of_errors_is_cut_to_one_screen():
+    items = ", ".join(f"x{i}" for i in range(150))
+    found = problems(HEAD + f"facts:\n  meetings: 1\n  channels: [{items}]\n")
+    assert len(found) == 101
+    assert found[-1] == "s.yaml: 另有 50 个问题未列出；请先改正以上问题再检查"
+
+
+def test_duplicate_check_on_thousands_of_mappings_is_linear():
+    """jsonschema's own uniqueItems compares unhashable items pairwise: 3,000 took 17 s."""
+    items = ", ".join(f"{{a: {i}}}" for i in range(3000))
+    started = time.perf_counter()
+    found = problems(HEAD + f"facts:\n  meetings: 1\n  channels: [{items}]\n")
+    assert time.perf_counter() - started < 5
+    assert found[0].startswith("s.yaml:6:14: 字段 facts.channels[0]（公开渠道）：应为以下之一：网站、微博、微信")
+
+
+@pytest.mark.parametrize(
+    ("items", "unique"),
+    [
+        ([1, 1.0], False),
+        ([True, 1], True),
+        ([False, 0], True),
+        (["1", 1], True),
+        ([{"a": [1]}, {"a": [Decimal("1.0")]}], False),
+        ([{"a": 1}, {"a": 1, "b": 2}], True),
+        ([[1, 2], [2, 1]], True),
+        ([None, None], False),
+    ],
+)
+def test_duplicate_check_keeps_json_equality(items, unique):
+    validator = make_validator({"uniqueItems": True})
+    assert validator.is_valid(items) is unique
+
+
+def test_schema_for_editors_is_plain_json():
+    schema = submission_schema(RUBRIC)
+    assert json.loads(json.dumps(schema, ensure_ascii=False)) == schema
+    assert schema["properties"]["facts"]["properties"]["has_plan"]["enum"] == [True, False, "是", "否"]
