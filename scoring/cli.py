@@ -9,8 +9,10 @@ User errors print as ``file:line:col: 字段 …`` lines, never as tracebacks
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -18,12 +20,28 @@ from typing import IO, Any
 
 from . import __version__
 from .errors import InputError, Problem, ScoringError, UsageError
-from .iofiles import write_atomic
+from .iofiles import guard_inputs, write_atomic
 from .rubric import is_rubric_document, load_rubric, rubric_from_document
 from .submission import peek_rubric_ref, submission_from_document, submission_schema
 from .yamlio import Document, load_file
 
 REPO_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
+
+# argparse prints its own words in English; users read Chinese. argparse looks `_` up at call time.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择 %(value)r（可选：%(choices)s）",
+    "expected one argument": "需要一个值",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid %(type)s value: %(value)r": "无效的 %(type)s 值：%(value)r",
+}
+argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,6 +94,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", help="同时输出 HTML")
     p.add_argument("--templates", help="自定义模板文件夹")
     p.add_argument("--date", help="评分日期（默认今天），如 2018-03-01")
+
+    p = sub.add_parser("extract", help="从政府信息公开工作年度报告（纯文本）读出数字，生成待补全的草稿")
+    p.add_argument("report", metavar="REPORT.txt", help="年度报告的纯文本")
+    p.add_argument("--format", choices=["2008", "2019", "2021"], help="报告格式（默认按表格用语和报告年度判断）")
+    p.add_argument("--rubric", help="草稿所用评分细则（默认 annual-report-<格式>）")
+    p.add_argument("-o", "--output", help="写入文件（默认输出到屏幕）")
+
+    p = sub.add_parser("batch", help="批量评分：一个文件夹的自评材料 → 评分表、排名汇总（PDF、CSV、XLSX）")
+    p.add_argument("source", metavar="DIR", help="存放自评材料（.yaml）的文件夹")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出文件夹")
+    p.add_argument("--review-dir", metavar="DIR", help="核定记录文件夹：<材料文件名>.review.yaml 对应同名材料")
+    p.add_argument("--jobs", type=int, default=0, metavar="N", help="并行的工作进程数（默认等于 CPU 核数）")
+    p.add_argument("--templates", help="自定义模板文件夹")
+    p.add_argument("--date", help="评分日期（默认今天），如 2018-03-01")
+    p.add_argument("--force", action="store_true", help="全部重新生成（默认跳过结果未变、评分表已存在的文件）")
+
+    p = sub.add_parser("compare", help="对比同一单位的两次评分（如 2017 与 2018 年，或自评与核定）")
+    p.add_argument("a", metavar="A", help="前一次：自评材料（.yaml）或评分结果（.json）")
+    p.add_argument("b", metavar="B", help="后一次：自评材料（.yaml）或评分结果（.json）")
+    p.add_argument("--mapping", help="评分项编号对照文件（两个细则版本的编号不同时）")
+    p.add_argument("--review-a", metavar="FILE", help="A 的核定记录（A 为自评材料时）")
+    p.add_argument("--review-b", metavar="FILE", help="B 的核定记录（B 为自评材料时）")
+    figures = ["self", "computed", "reviewed", "final"]
+    p.add_argument("--a-figure", choices=figures, default="final", help="A 取哪种分数：self 自评分、computed 系统核算分、reviewed 核定分、final 有核定用核定分否则用核算分（默认）")
+    p.add_argument("--b-figure", choices=figures, default="final", help="B 取哪种分数（同上）")
+    p.add_argument("--all", action="store_true", help="列出全部评分项（默认只列有变化的）")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="屏幕输出格式")
+    p.add_argument("-o", "--output", help="同时生成对比 PDF")
+    p.add_argument("--templates", help="自定义模板文件夹")
+    p.add_argument("--date", help="生成日期（默认今天）")
+
+    p = sub.add_parser("plan", help="提分测算：要达到目标分数或等次，应先完成哪些未达标的评分标准")
+    p.add_argument("submission", metavar="SUBMISSION")
+    p.add_argument("--target", required=True, help="目标分数（如 90）或等次名称（如 优秀）")
+    p.add_argument("--rubric")
+    p.add_argument("--review", help="核定记录文件（按核定后的分数测算）")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-o", "--output", help="写入文件（默认输出到屏幕）")
     return parser
 
 
@@ -219,6 +275,15 @@ class App:
         self.out.write(rubric_tree(self.rubric(args.rubric)))
         return 0
 
+    def cmd_extract(self, args: argparse.Namespace) -> int:
+        from .extract import draft_yaml, extract
+        from .yamlio import read_text
+
+        found = extract(read_text(args.report), args.format)
+        rubric = self.rubric(args.rubric or f"annual-report-{found.format}")
+        self.emit(draft_yaml(found, rubric, Path(args.report).name), args.output, (args.report,))
+        return 0
+
     def cmd_render(self, args: argparse.Namespace) -> int:
         from .engine import evaluate
         from .render import render_files
@@ -228,8 +293,8 @@ class App:
         if args.review:
             from .review import apply_review, load_review
 
-            result = apply_review(result, load_review(args.review, rubric), rubric)
-        issued = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+            result = apply_review(result, load_review(args.review, rubric), rubric, submission)
+        issued = issued_on(args.date)
         protect = [Path(args.submission)] + ([Path(args.review)] if args.review else [])
         render_files(
             result,
@@ -242,6 +307,54 @@ class App:
         self.err.write(f"已生成评分表 {args.output}\n")
         self.problems(missing, prefix="提醒：")
         return 1 if (result.has_errors or missing) else 0
+
+    def cmd_batch(self, args: argparse.Namespace) -> int:
+        from .batch import BatchOptions, run_batch
+        from .summary import overview_text
+
+        if args.jobs < 0:
+            raise UsageError("--jobs 应为正整数（或 0 表示按 CPU 核数）")
+        try:
+            issued = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+        except ValueError:
+            raise UsageError(f"--date 应为日期，写成 2018-03-01 这样，实际为“{args.date}”") from None
+        options = BatchOptions(
+            source=Path(args.source),
+            outdir=Path(args.output),
+            review_dir=Path(args.review_dir) if args.review_dir else None,
+            jobs=args.jobs,
+            rubric_dirs=tuple(str(d) for d in self.dirs),
+            templates_dir=Path(args.templates) if args.templates else None,
+            issued_on=issued,
+            force=args.force,
+            debug=args.debug,
+        )
+        report = run_batch(options, self.err)
+        if report.summary is not None:
+            self.out.write(overview_text(report.summary, Path(args.output), report.elapsed))
+        for problem in (*report.summary_problems, *(f"提醒：核定记录 {u} 没有对应的自评材料，未使用" for u in report.unused_reviews)):
+            self.err.write(problem + "\n")
+        return report.exit_code
+
+    def cmd_compare(self, args: argparse.Namespace) -> int:
+        from .compare import run_compare
+
+        return run_compare(self, args)
+
+    def cmd_plan(self, args: argparse.Namespace) -> int:
+        from .plan import run_plan
+
+        return run_plan(self, args)
+
+
+def issued_on(value: str | None) -> dt.date:
+    """The scoring date printed on scorecards: --date, or today (read here, at the edge)."""
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date 应为日期，写成 2018-03-01 这样，实际为“{value}”") from None
 
 
 def rubric_from_document_with_hash(doc: Document, path: Path) -> Any:
@@ -267,7 +380,8 @@ def run(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: IO
             build_parser().print_help(stdout)
             return 2
         app = App(stdout, stderr, args.rubrics_dir)
-        return int(getattr(app, f"cmd_{args.command}")(args))
+        with guard_inputs():  # no output may replace a file this command has read
+            return int(getattr(app, f"cmd_{args.command}")(args))
     except ScoringError as exc:
         for problem in exc.problems:
             stderr.write(f"{problem}\n")
@@ -275,6 +389,11 @@ def run(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: IO
     except KeyboardInterrupt:
         stderr.write("已中断\n")
         return 130
+    except BrokenPipeError:  # `scoring score s.yaml | head`: the reader left; not an error worth a message
+        if stdout is sys.stdout:
+            with contextlib.suppress(OSError, ValueError):  # keep Python's exit-time flush from complaining
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         if debug:
             traceback.print_exc(file=stderr)

@@ -10,15 +10,17 @@ be pooled at an ancestor; bonus, penalties, vetoes and grades follow.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import attrs
 
 from . import __version__
 from . import model as m
-from .expr import EvalError, Expression, MissingFact
+from .expr import CHECK_RESULTS, EvalError, Expression, MissingFact
 from .numbers import ZERO, clamp, fmt, quantize
 from .result import (
     Difference,
@@ -44,28 +46,65 @@ class Outcome:
     overflow: Decimal = ZERO  # deduction beyond the leaf's own maximum, for pooling
 
 
+@attrs.frozen
+class Override:
+    """A node's points fixed from outside its rule (an evaluator's 核定): the node
+    takes ``points`` and its ancestors add up as usual."""
+
+    points: Decimal
+    reason: str = ""
+
+
+@attrs.frozen
+class VetoDecision:
+    """An evaluator's decision on a veto: ``applies`` confirms (or imposes) it,
+    ``not applies`` dismisses it, whatever the facts say."""
+
+    applies: bool
+    reason: str = ""
+
+
 class _Ctx:
-    def __init__(self, rubric: m.Rubric, submission: m.Submission) -> None:
+    def __init__(
+        self,
+        rubric: m.Rubric,
+        submission: m.Submission,
+        overrides: Mapping[str, Override] | None = None,
+        veto_decisions: Mapping[str, VetoDecision] | None = None,
+    ) -> None:
         self.rubric = rubric
         self.env: dict[str, Any] = dict(submission.facts)
         self.places = rubric.places
         self.findings: list[Finding] = []
+        self.overrides: Mapping[str, Override] = overrides or {}
+        self.veto_decisions: Mapping[str, VetoDecision] = veto_decisions or {}
+        self._shown: dict[tuple[Expression | None, ...], tuple[FactValue, ...]] = {}
 
     def facts_of(self, expressions: list[Expression | None]) -> tuple[FactValue, ...]:
-        names: list[str] = []
-        for e in expressions:
-            if e is not None:
-                names.extend(sorted(e.reads - set(names)))
-        out = []
-        for name in names:
-            fact = self.rubric.fact_index.get(name)
-            if fact is not None:
-                out.append(FactValue(name, fact.label, self.env.get(name), fact.unit))
-        return tuple(out)
+        key = tuple(expressions)
+        shown = self._shown.get(key)  # a leaf's facts are asked for twice (reason, then node)
+        if shown is None:
+            env, index = self.env, self.rubric.fact_index
+            shown = tuple(
+                FactValue(name, index[name].label, env.get(name), index[name].unit)
+                for name in _reads_in_order(key)
+                if name in index
+            )
+            self._shown[key] = shown
+        return shown
 
     def missing_labels(self, expressions: list[Expression | None]) -> str:
         names = sorted({n for e in expressions if e is not None for n in e.names if self.env.get(n) is None})
         return "、".join(f"{self.rubric.fact_index[n].label}（{n}）" for n in names if n in self.rubric.fact_index)
+
+
+@lru_cache(maxsize=4096)
+def _reads_in_order(expressions: tuple[Expression | None, ...]) -> tuple[str, ...]:
+    names: list[str] = []
+    for e in expressions:
+        if e is not None:
+            names.extend(sorted(e.reads - set(names)))
+    return tuple(names)
 
 
 # -- rule kinds ---------------------------------------------------------------------------------
@@ -216,14 +255,27 @@ def _join(head: str, facts: str) -> str:
 # -- evaluate -----------------------------------------------------------------------------------
 
 
-def evaluate(rubric: m.Rubric, submission: m.Submission) -> Result:
-    """Score ``submission`` against ``rubric``. Pure: same inputs, same result."""
-    ctx = _Ctx(rubric, submission)
+def evaluate(
+    rubric: m.Rubric,
+    submission: m.Submission,
+    overrides: Mapping[str, Override] | None = None,
+    veto_decisions: Mapping[str, VetoDecision] | None = None,
+) -> Result:
+    """Score ``submission`` against ``rubric``. Pure: same inputs, same result.
+
+    ``overrides`` fix the points of nodes by id (leaves or parents; ancestors
+    re-aggregate); ``veto_decisions`` confirm, impose or dismiss vetoes by id.
+    Both come from an evaluator's review (:mod:`scoring.review`)."""
+    ctx = _Ctx(rubric, submission, overrides, veto_decisions)
+    # checks first, so rules can count failed ones (failed_checks()); their findings are listed last
+    check_findings, ctx.env[CHECK_RESULTS] = _checks(rubric, ctx)
     leaves: dict[str, Outcome] = {}
     for node in rubric.all_nodes():
         if node.is_leaf and not isinstance(node.rule, m.Manual):
             leaves[node.id] = _score_leaf(node, ctx)
+    _override_leaves(rubric, leaves, ctx)  # computed leaves first: manual shares depend on them
     _score_manual(rubric, submission, leaves)
+    _override_leaves(rubric, leaves, ctx)
 
     results: dict[str, NodeResult] = {}
     order: list[str] = []
@@ -252,7 +304,12 @@ def evaluate(rubric: m.Rubric, submission: m.Submission) -> Result:
     graded = final if rubric.grade_on == "final" else base_after
     grade = rubric.grades[-1].name if vetoes else _grade(rubric, graded)
 
-    _checks(rubric, ctx)
+    ctx.findings.extend(check_findings)
+    if not rubric.applies_to(submission.year):
+        ctx.findings.append(
+            Finding("year", "考核年度", "warning",
+                    f"材料的考核年度为 {submission.year} 年，而评分细则适用于 {rubric.years_text}，请确认所用细则是否正确")
+        )
     nodes = tuple(results[i] for i in order)
     self_total, differences = _self_audit(rubric, submission, results, ctx)
     return Result(
@@ -287,6 +344,13 @@ def evaluate(rubric: m.Rubric, submission: m.Submission) -> Result:
         engine_version=__version__,
         remarks=submission.remarks,
     )
+
+
+def _override_leaves(rubric: m.Rubric, leaves: dict[str, Outcome], ctx: _Ctx) -> None:
+    for ident, override in ctx.overrides.items():
+        node = rubric.node_index.get(ident)
+        if node is not None and node.is_leaf and ident in leaves:
+            leaves[ident] = Outcome(override.points, _status(override.points, node.max), override.reason)
 
 
 def _basename(path: str) -> str:
@@ -432,9 +496,11 @@ def _aggregate(
         points -= pooled
         reason += f"；跨子项累计扣分另扣 {fmt(pooled)} 分（以本项满分为限，扣完为止）"
         overflow = ZERO
-    results[node.id] = NodeResult(
-        **common, points=points, status=_parent_status(children, points, node.max), reason=reason
-    )
+    status = _parent_status(children, points, node.max)
+    override = ctx.overrides.get(node.id)
+    if override is not None:
+        points, status, reason, overflow = override.points, _status(override.points, node.max), override.reason, ZERO
+    results[node.id] = NodeResult(**common, points=points, status=status, reason=reason)
     return overflow
 
 
@@ -503,6 +569,12 @@ def _penalties(rubric: m.Rubric, ctx: _Ctx) -> Decimal:
 def _vetoes(rubric: m.Rubric, ctx: _Ctx) -> list[VetoHit]:
     hits = []
     for veto in rubric.vetoes:
+        decision = ctx.veto_decisions.get(veto.id)
+        if decision is not None:
+            if decision.applies:
+                message = decision.reason or veto.message or veto.title
+                hits.append(VetoHit(veto.id, veto.title, message, veto.effect, veto.node, ctx.facts_of([veto.when])))
+            continue
         try:
             fired = veto.when.evaluate(ctx.env)
         except MissingFact:
@@ -537,8 +609,12 @@ def _grade(rubric: m.Rubric, score: Decimal) -> str:
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _checks(rubric: m.Rubric, ctx: _Ctx) -> None:
+def _checks(rubric: m.Rubric, ctx: _Ctx) -> tuple[list[Finding], dict[str, tuple[str, bool]]]:
+    """Run the consistency checks: their findings, and {check id: (severity, failed)}."""
+    found: list[Finding] = []
+    outcomes: dict[str, tuple[str, bool]] = {}
     for check in rubric.checks:
+        outcomes[check.id] = (check.severity, False)
         try:
             if check.when is not None and not check.when.evaluate(ctx.env):
                 continue
@@ -546,12 +622,13 @@ def _checks(rubric: m.Rubric, ctx: _Ctx) -> None:
         except MissingFact:
             continue  # a check over blank cells is not a finding; blanks are reported as missing
         except EvalError as exc:
-            ctx.findings.append(
+            found.append(
                 Finding(check.id, check.title, "error", f"校验规则无法计算：{exc}", ctx.facts_of([check.expect]))
             )
             continue
         if holds:
             continue
+        outcomes[check.id] = (check.severity, True)
         sides = check.expect.sides(ctx.env)
         left, right = sides if sides else (None, None)
 
@@ -563,7 +640,7 @@ def _checks(rubric: m.Rubric, ctx: _Ctx) -> None:
                 return show_value(right)
             return show_value(ctx.env.get(name))
 
-        ctx.findings.append(
+        found.append(
             Finding(
                 check.id,
                 check.title,
@@ -574,9 +651,25 @@ def _checks(rubric: m.Rubric, ctx: _Ctx) -> None:
                 right,
             )
         )
+    return found, outcomes
 
 
 def _missing(rubric: m.Rubric, ctx: _Ctx) -> tuple[MissingFactResult, ...]:
+    return tuple(
+        MissingFactResult(fact.id, fact.label, fact.required, feeds)
+        for fact, feeds in _watched_facts(rubric)
+        if ctx.env.get(fact.id) is None
+    )
+
+
+_WATCHED: dict[int, tuple[weakref.ref[m.Rubric], list[tuple[m.Fact, tuple[str, ...]]]]] = {}
+
+
+def _watched_facts(rubric: m.Rubric) -> list[tuple[m.Fact, tuple[str, ...]]]:
+    """The facts whose absence is reported, with the nodes each feeds (computed once per rubric)."""
+    entry = _WATCHED.get(id(rubric))
+    if entry is not None and entry[0]() is rubric:
+        return entry[1]
     feeds: dict[str, list[str]] = {}
     for node in rubric.all_nodes():
         for e in rule_expressions(node.rule):
@@ -584,13 +677,14 @@ def _missing(rubric: m.Rubric, ctx: _Ctx) -> tuple[MissingFactResult, ...]:
                 for name in e.reads:
                     feeds.setdefault(name, []).append(node.id)
     read_elsewhere = {n for c in rubric.checks for n in c.expect.reads}
-    out = []
-    for fact in rubric.facts:
-        if ctx.env.get(fact.id) is None and (fact.required or fact.id in feeds or fact.id in read_elsewhere):
-            out.append(
-                MissingFactResult(fact.id, fact.label, fact.required, tuple(dict.fromkeys(feeds.get(fact.id, []))))
-            )
-    return tuple(out)
+    watched = [
+        (fact, tuple(dict.fromkeys(feeds.get(fact.id, []))))
+        for fact in rubric.facts
+        if fact.required or fact.id in feeds or fact.id in read_elsewhere
+    ]
+    ident = id(rubric)
+    _WATCHED[ident] = (weakref.ref(rubric, lambda _: _WATCHED.pop(ident, None)), watched)
+    return watched
 
 
 def _self_audit(

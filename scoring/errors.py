@@ -36,6 +36,8 @@ class Problem:
             if self.label:
                 field += f"（{self.label}）"
             field += "："
+        if not self.file and not self.line:
+            return f"{field}{self.message}"  # e.g. a command-line mistake: there is no file to point at
         return f"{self.where()}: {field}{self.message}"
 
 

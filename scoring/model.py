@@ -224,6 +224,8 @@ class Rubric:
     description: str = ""
     file: str = ""
     sha256: str = ""
+    # the years the rubric applies to (inclusive; None = open-ended); default: `year` only
+    years: tuple[int, int | None] | None = None
     fact_index: dict[str, Fact] = attrs.field(factory=dict, eq=False, repr=False)
     node_index: dict[str, Node] = attrs.field(factory=dict, eq=False, repr=False)
     parents: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
@@ -233,6 +235,18 @@ class Rubric:
         for top in (*self.sections, *self.bonus):
             out.extend(top.walk())
         return out
+
+    def applies_to(self, year: int) -> bool:
+        first, last = self.years or (self.year, self.year)
+        return first <= year and (last is None or year <= last)
+
+    @property
+    def years_text(self) -> str:
+        """``2017 年``, ``2008–2018 年`` or ``2021 年及以后``."""
+        first, last = self.years or (self.year, self.year)
+        if last is None:
+            return f"{first} 年及以后"
+        return f"{first} 年" if first == last else f"{first}–{last} 年"
 
     @property
     def max_with_bonus(self) -> Decimal:

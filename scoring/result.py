@@ -45,6 +45,39 @@ class FactValue:
 
 
 @attrs.frozen
+class ReviewNote:
+    """One decision of an evaluator's review (核定), as printed next to the node it changed.
+
+    ``kind``: ``points`` (node points fixed), ``fact`` (a fact value verified),
+    ``veto`` (a veto confirmed or dismissed). ``before``/``after`` are display text."""
+
+    kind: str
+    target: str
+    title: str
+    before: str
+    after: str
+    reason: str
+    reviewer: str = ""
+    date: dt.date | None = None
+
+    def display(self) -> str:
+        what = {"points": "核定分值", "fact": "核定数据", "veto": "否决项"}.get(self.kind, "核定")
+        return f"{what}“{self.title}”：{self.before} → {self.after}（{self.reason}）"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "title": self.title,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "reviewer": self.reviewer,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
+
+@attrs.frozen
 class NodeResult:
     id: str
     parent: str
@@ -62,10 +95,25 @@ class NodeResult:
     self_points: Decimal | None = None
     evidence: tuple[dict[str, str], ...] = ()
     evidence_expected: str = ""
+    # after an evaluator's review (scoring.review.apply_review); None / "" / () before
+    reviewed_points: Decimal | None = None  # 核定分
+    reviewed_status: str = ""
+    reviewed_reason: str = ""
+    review_notes: tuple[ReviewNote, ...] = ()
 
     @property
     def difference(self) -> Decimal | None:
         return None if self.self_points is None else self.self_points - self.points
+
+    @property
+    def reviewed(self) -> Decimal | None:
+        """Alias of :attr:`reviewed_points` (核定分)."""
+        return self.reviewed_points
+
+    @property
+    def final_points(self) -> Decimal:
+        """核定分 when reviewed, else 系统核算分."""
+        return self.points if self.reviewed_points is None else self.reviewed_points
 
     @property
     def lost(self) -> Decimal:
@@ -91,6 +139,9 @@ class NodeResult:
             "facts": [f.to_dict() for f in self.facts],
             "evidence": list(self.evidence),
             "evidence_expected": self.evidence_expected,
+            "reviewed_points": json_number(self.reviewed_points),
+            "reviewed_status": self.reviewed_status or None,
+            "review": [n.to_dict() for n in self.review_notes],
         }
 
 
@@ -174,6 +225,41 @@ class MissingFact:
 
 
 @attrs.frozen
+class ReviewSummary:
+    """The totals after an evaluator's review (核定), and who reviewed when."""
+
+    reviewer: str
+    date: dt.date | None
+    file: str
+    sha256: str
+    base: Decimal
+    bonus: Decimal
+    penalty: Decimal
+    final: Decimal
+    grade: str
+    vetoes: tuple[VetoHit, ...] = ()
+    notes: tuple[ReviewNote, ...] = ()
+    pending: tuple[str, ...] = ()  # manual criteria still awaiting a decision
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reviewer": self.reviewer,
+            "date": self.date.isoformat() if self.date else None,
+            "file": self.file,
+            "sha256": self.sha256,
+            "base": json_number(self.base),
+            "bonus": json_number(self.bonus),
+            "penalty": json_number(self.penalty),
+            "final": json_number(self.final),
+            "grade": self.grade,
+            "vetoed": bool(self.vetoes),
+            "vetoes": [v.to_dict() for v in self.vetoes],
+            "notes": [n.to_dict() for n in self.notes],
+            "pending": list(self.pending),
+        }
+
+
+@attrs.frozen
 class Result:
     rubric: dict[str, Any]
     agency: dict[str, str]
@@ -198,6 +284,20 @@ class Result:
     facts_total: int
     engine_version: str
     remarks: str = ""
+    review: ReviewSummary | None = None  # 核定 totals, set by scoring.review.apply_review
+
+    @property
+    def final_score(self) -> Decimal:
+        """核定分 when reviewed, else 系统核算分: the score that ranks."""
+        return self.final if self.review is None else self.review.final
+
+    @property
+    def final_grade(self) -> str:
+        return self.grade if self.review is None else self.review.grade
+
+    @property
+    def final_vetoes(self) -> tuple[VetoHit, ...]:
+        return self.vetoes if self.review is None else self.review.vetoes
 
     @property
     def has_errors(self) -> bool:
@@ -222,6 +322,7 @@ class Result:
                 "points": json_number(n.points),
                 "self_points": json_number(n.self_points),
                 "ratio": json_number(_ratio(n.points, n.max)),
+                "reviewed_points": json_number(n.reviewed_points),
             }
             for n in self.top_level()
         ]
@@ -258,6 +359,7 @@ class Result:
                 "ratio": json_number(_ratio(Decimal(self.facts_filled), Decimal(self.facts_total))),
             },
             "remarks": self.remarks,
+            "review": self.review.to_dict() if self.review else None,
         }
 
 

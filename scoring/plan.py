@@ -1,0 +1,266 @@
+"""``scoring plan SUBMISSION --target 90``: what-if to reach a target score or grade.
+
+Every criterion below its maximum is a candidate. Its recoverable points are
+measured, not guessed: the engine scores the submission again with that
+criterion at full marks (an override), so caps, pooled deductions, bonus caps
+and gates are all respected. Candidates are taken in order of points
+recoverable (ties in rubric order) and applied cumulatively, each step scored
+again, until the graded score reaches the target. The action is the
+criterion's own text. A veto is reported first: no points lift a vetoed body.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import model as m
+from .engine import Override, VetoDecision, evaluate
+from .errors import UsageError
+from .numbers import fmt, json_number
+from .result import STATUS_LABELS, Result
+
+
+@attrs.frozen
+class Step:
+    id: str
+    title: str
+    action: str
+    status: str
+    reason: str
+    points: Decimal
+    max: Decimal
+    recoverable: Decimal  # on its own
+    gained: Decimal  # in sequence, after the steps before it
+    score_after: Decimal
+    grade_after: str
+    manual: bool
+    bonus: bool
+
+
+@attrs.frozen
+class Plan:
+    agency: str
+    year: int
+    target: Decimal
+    target_grade: str
+    score: Decimal
+    grade: str
+    graded_on: str  # "final" | "base"
+    vetoes: tuple[str, ...]
+    steps: tuple[Step, ...]
+    reached: bool
+    best: Decimal  # the score with every candidate met
+
+    @property
+    def gap(self) -> Decimal:
+        return max(Decimal(0), self.target - self.score)
+
+
+def parse_target(text: str, rubric: m.Rubric) -> tuple[Decimal, str]:
+    """A number (``90``) or a grade name (``优秀``) -> (score, grade name)."""
+    for grade in rubric.grades:
+        if text.strip() == grade.name:
+            return grade.min, grade.name
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        names = "、".join(g.name for g in rubric.grades)
+        raise UsageError(f"--target 应为分数（如 90）或等次名称（{names}），实际为“{text}”") from None
+    if not value.is_finite() or value < 0:
+        raise UsageError(f"--target 应为不小于 0 的分数，实际为“{text}”")
+    ceiling = rubric.max_with_bonus
+    if value > ceiling:
+        raise UsageError(f"目标 {fmt(value)} 分超过本细则可得的最高分 {fmt(ceiling)} 分")
+    return value, _grade_of(rubric, value)
+
+
+def _grade_of(rubric: m.Rubric, score: Decimal) -> str:
+    for grade in rubric.grades:
+        if score >= grade.min:
+            return grade.name
+    return rubric.grades[-1].name
+
+
+def make_plan(
+    rubric: m.Rubric,
+    submission: m.Submission,
+    target: Decimal,
+    overrides: dict[str, Override] | None = None,
+    decisions: dict[str, VetoDecision] | None = None,
+) -> Plan:
+    """The plan for ``submission`` (already carrying a review's facts, overrides and
+    veto decisions, if any). Pure."""
+    fixed = dict(overrides or {})
+    decisions = dict(decisions or {})
+    current = evaluate(rubric, submission, fixed, decisions)
+
+    def graded(result: Result) -> Decimal:
+        return result.final if rubric.grade_on == "final" else result.base
+
+    score = graded(current)
+    candidates = []
+    for node in rubric.all_nodes():
+        if not node.is_leaf or node.id in fixed or any(a in fixed for a in _ancestors(rubric, node.id)):
+            continue
+        got = current.node(node.id)
+        if got.points >= node.max:
+            continue
+        trial = evaluate(rubric, submission, {**fixed, node.id: Override(node.max, "")}, decisions)
+        gain = graded(trial) - score
+        if gain > 0:
+            candidates.append((gain, node, got))
+    candidates.sort(key=lambda c: -c[0])  # stable: ties keep rubric order
+    steps = []
+    applied = dict(fixed)
+    running = score
+    reached = score >= target
+    for gain, node, got in candidates:
+        if reached:
+            break
+        applied[node.id] = Override(node.max, "")
+        after = evaluate(rubric, submission, applied, decisions)
+        new = graded(after)
+        if new <= running:  # a cap absorbed it once earlier steps were taken
+            del applied[node.id]
+            continue
+        steps.append(
+            Step(
+                id=node.id,
+                title=node.title,
+                action=(node.text or node.title).strip(),
+                status=got.status,
+                reason=got.reason,
+                points=got.points,
+                max=node.max,
+                recoverable=gain,
+                gained=new - running,
+                score_after=new,
+                grade_after=after.grade,
+                manual=isinstance(node.rule, m.Manual),
+                bonus=node.bonus,
+            )
+        )
+        running = new
+        reached = running >= target
+    best_overrides = {**fixed, **{n.id: Override(n.max, "") for _, n, _ in candidates}}
+    best = graded(evaluate(rubric, submission, best_overrides, decisions)) if candidates else score
+    return Plan(
+        agency=submission.agency.name,
+        year=submission.year,
+        target=target,
+        target_grade=_grade_of(rubric, target),
+        score=score,
+        grade=current.grade,
+        graded_on=rubric.grade_on,
+        vetoes=tuple(f"{v.title}：{v.message}" if v.message != v.title else v.title for v in current.vetoes),
+        steps=tuple(steps),
+        reached=reached,
+        best=best,
+    )
+
+
+def _ancestors(rubric: m.Rubric, ident: str) -> list[str]:
+    out = []
+    parent = rubric.parents.get(ident, "")
+    while parent:
+        out.append(parent)
+        parent = rubric.parents.get(parent, "")
+    return out
+
+
+def plan_text(plan: Plan) -> str:
+    what = "最终得分" if plan.graded_on == "final" else "基础分"
+    lines = [
+        f"提分测算：{plan.agency}  {plan.year} 年度",
+        f"当前{what} {fmt(plan.score)} 分（{plan.grade}）；目标 {fmt(plan.target)} 分（{plan.target_grade}）",
+    ]
+    for veto in plan.vetoes:
+        lines.append(f"!! 触发一票否决：{veto}。否决不消除，分数再高等次也是最低档；请先整改并经评估人核定。")
+    if plan.score >= plan.target:
+        if plan.vetoes:
+            lines.append(
+                f"分数已达到目标，但因一票否决，等次为“{plan.grade}”；消除否决情形后方可评为“{plan.target_grade}”。"
+            )
+        else:
+            lines.append("当前分数已达到目标，无需补分。")
+        return "\n".join(lines) + "\n"
+    lines.append(f"还差 {fmt(plan.gap)} 分。按可提分值从大到小，依次完成以下评分标准：")
+    lines.append("")
+    for i, s in enumerate(plan.steps, 1):
+        tag = STATUS_LABELS.get(s.status, s.status)
+        extra = "（人工评定项，由评估人核定）" if s.manual else ("（加分项）" if s.bonus else "")
+        lines.append(
+            f"{i:>2}. [{s.id}] {s.title}：+{fmt(s.gained)} 分 → {fmt(s.score_after)} 分（{s.grade_after}）{extra}"
+        )
+        lines.append(f"    要做到：{s.action}")
+        lines.append(f"    现状：{tag}，{fmt(s.points)}/{fmt(s.max)} 分。{s.reason}")
+    lines.append("")
+    if plan.reached:
+        lines.append(f"完成以上 {len(plan.steps)} 项后可达到 {fmt(plan.steps[-1].score_after)} 分，达到目标。")
+    else:
+        lines.append(f"即使以上各项全部达到，最高也只有 {fmt(plan.best)} 分，达不到目标 {fmt(plan.target)} 分。")
+    return "\n".join(lines) + "\n"
+
+
+def plan_json(plan: Plan) -> str:
+    data = {
+        "agency": plan.agency,
+        "year": plan.year,
+        "graded_on": plan.graded_on,
+        "score": json_number(plan.score),
+        "grade": plan.grade,
+        "target": json_number(plan.target),
+        "target_grade": plan.target_grade,
+        "gap": json_number(plan.gap),
+        "vetoes": list(plan.vetoes),
+        "reached": plan.reached,
+        "best": json_number(plan.best),
+        "steps": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "action": s.action,
+                "status": s.status,
+                "reason": s.reason,
+                "points": json_number(s.points),
+                "max": json_number(s.max),
+                "recoverable": json_number(s.recoverable),
+                "gained": json_number(s.gained),
+                "score_after": json_number(s.score_after),
+                "grade_after": s.grade_after,
+                "manual": s.manual,
+                "bonus": s.bonus,
+            }
+            for s in plan.steps
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def run_plan(app: Any, args: argparse.Namespace) -> int:
+    rubric, submission, _missing = app.submission(args.submission, args.rubric)
+    target, _ = parse_target(args.target, rubric)
+    overrides: dict[str, Override] = {}
+    decisions: dict[str, VetoDecision] = {}
+    if args.review:
+        from .review import load_review, reviewed_inputs
+
+        inputs = reviewed_inputs(load_review(args.review, rubric), rubric, submission)
+        submission, overrides, decisions = inputs.submission, inputs.overrides, inputs.decisions
+    plan = make_plan(rubric, submission, target, overrides, decisions)
+    text = plan_json(plan) if args.format == "json" else plan_text(plan)
+    if args.output:
+        from .iofiles import write_atomic
+
+        protect = [Path(args.submission)] + ([Path(args.review)] if args.review else [])
+        write_atomic(Path(args.output), text.encode("utf-8"), protect=protect)
+        app.err.write(f"已写入 {args.output}\n")
+    else:
+        app.out.write(text)
+    return 0

@@ -1,0 +1,108 @@
+"""PDF reports other than the scorecard (batch summary, comparison), drawn with the
+scorecard :class:`~scoring.render.Renderer`'s fonts, safe URL fetcher and font
+configuration, so a worker process that already renders scorecards loads
+nothing twice.
+
+Templates: ``templates/<name>.html.j2`` and ``templates/<name>.css`` from the
+custom templates folder if it has them, else the packaged ones. The view data
+handed to a template is plain strings and lists computed in Python (numbers
+formatted, chart geometry computed); the template only prints, autoescaped,
+with StrictUndefined. Every character to print is checked against the fonts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .render import GlyphError, Renderer, RenderError, default_templates_dir, printed_text
+
+
+class ReportRenderer:
+    """Renders ``<name>.html.j2`` + ``<name>.css`` to PDF with a scorecard renderer's set-up."""
+
+    def __init__(self, renderer: Renderer | None = None, templates_dir: Path | None = None) -> None:
+        import jinja2
+
+        self.renderer = renderer or Renderer(templates_dir)
+        folders = [str(self.renderer.templates_dir)]
+        packaged = default_templates_dir().resolve()
+        if packaged != self.renderer.templates_dir:
+            folders.append(str(packaged))
+        self.folders = [Path(f) for f in folders]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folders),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._css: dict[str, Any] = {}
+
+    def families(self) -> dict[str, str]:
+        """CSS family names of the prepared faces: ``sans`` and ``serif``."""
+        out = {"sans": "", "serif": ""}
+        for face in self.renderer.fonts.faces:
+            key = "serif" if "Serif" in face.spec.family else "sans"
+            out[key] = out[key] or face.spec.family
+        out["serif"] = out["serif"] or out["sans"]
+        return out
+
+    def css_text(self, name: str) -> str:
+        for folder in self.folders:
+            path = folder / f"{name}.css"
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                fam = self.families()
+                return text.replace("__SANS__", fam["sans"]).replace("__SERIF__", fam["serif"])
+        raise RenderError(f"模板文件夹中缺少 {name}.css")
+
+    def html(self, name: str, view: dict[str, Any], standalone: bool = True) -> str:
+        import jinja2
+
+        try:
+            template = self.env.get_template(f"{name}.html.j2")
+            css = self.css_text(name) if standalone else ""
+            return template.render(view=view, css=css, standalone=standalone)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"模板 {name}.html.j2 无法生成：{exc}") from exc
+
+    def pdf(self, name: str, view: dict[str, Any]) -> bytes:
+        r = self.renderer
+        html = self.html(name, view, standalone=False)
+        missing = r.fonts.uncovered(printed_text(html))
+        if missing:
+            raise GlyphError([(ch, _places(view, ch)) for ch in missing])
+        wp = r._weasyprint
+        if "" not in self._css:
+            fonts_url = r.fonts.folder.as_uri() + "/"
+            self._css[""] = wp.CSS(
+                string=r.fonts.font_face_css(), base_url=fonts_url, url_fetcher=r.fetcher, font_config=r.font_config
+            )
+        if name not in self._css:
+            self._css[name] = wp.CSS(
+                string=self.css_text(name), base_url=r.base_url, url_fetcher=r.fetcher, font_config=r.font_config
+            )
+        document = wp.HTML(string=html, base_url=r.base_url, url_fetcher=r.fetcher)
+        return document.write_pdf(stylesheets=[self._css[""], self._css[name]], font_config=r.font_config)
+
+
+def _places(view: Any, ch: str, limit: int = 3) -> list[str]:
+    """Up to ``limit`` strings of the view that contain ``ch`` (for the glyph error)."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(value, str):
+            if ch in value:
+                found.append(f"“{value[:40]}”")
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+
+    walk(view)
+    return found or ["汇总材料模板"]

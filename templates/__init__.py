@@ -1,0 +1,1 @@
+"""Default scorecard templates, installed as the package ``scoring.templates`` (see pyproject ``package-dir``)."""
