@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import sys
 import time
 from decimal import Decimal

@@ -34,8 +34,12 @@ fi
 # Reinstall only when the project's dependencies changed.
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "安装 Python 依赖包"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "安装 Python 依赖包（日志：.venv/pip.log）"
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev]"; } \
+      > .venv/pip.log 2>&1; then
+    cat .venv/pip.log
+    echo "安装 Python 依赖包失败，详见上面的日志" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi

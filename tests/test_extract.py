@@ -1,7 +1,7 @@
 """``scoring extract`` on the five seeds and the two invented unified-format examples.
 
 The expected figures are checked by hand against the texts in tests/data/reports/ (copies of
-/work/shared/seeds). What is found here is what docs/annual-reports.md states, seed by seed.
+/work/shared/seeds). What is found here is what the README states, seed by seed.
 """
 
 from __future__ import annotations
@@ -257,9 +257,8 @@ def test_cli_prints_to_stdout_and_never_overwrites_the_report(tmp_path: Path):
 
 
 def test_docs_table_states_what_extract_finds():
-    """docs/annual-reports.md (or the README it is merged into) lists, per seed, each figure found."""
-    docs = ROOT / "docs" / "annual-reports.md"
-    text = (docs if docs.exists() else ROOT / "README.md").read_text(encoding="utf-8")
+    """The README lists, per seed, each figure extract finds."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     for key, found in FOUND.items():
         row = next(line for line in text.splitlines() if line.startswith(f"| {key} "))
         for fact, value in found.items():
