@@ -307,8 +307,12 @@ def evaluate(
     ctx.findings.extend(check_findings)
     if not rubric.applies_to(submission.year):
         ctx.findings.append(
-            Finding("year", "考核年度", "warning",
-                    f"材料的考核年度为 {submission.year} 年，而评分细则适用于 {rubric.years_text}，请确认所用细则是否正确")
+            Finding(
+                "year",
+                "考核年度",
+                "warning",
+                f"材料的考核年度为 {submission.year} 年，而评分细则适用于 {rubric.years_text}，请确认所用细则是否正确",
+            )
         )
     nodes = tuple(results[i] for i in order)
     self_total, differences = _self_audit(rubric, submission, results, ctx)
@@ -543,27 +547,32 @@ def _penalties(rubric: m.Rubric, ctx: _Ctx) -> Decimal:
     total = ZERO
     for penalty in rubric.penalties:
         exprs = [penalty.item.count, penalty.item.when]
-        try:
-            amount, part = _deduct(penalty.item, ctx)
-        except MissingFact:
-            ctx.findings.append(
-                Finding(
-                    f"penalty:{penalty.id}",
-                    penalty.title,
-                    "warning",
-                    f"无法判断扣分项“{penalty.title}”：缺少{ctx.missing_labels(exprs)}",
-                )
-            )
+        outcome = _guarded(
+            ctx, f"penalty:{penalty.id}", penalty.title, "扣分项", exprs, lambda p=penalty: _deduct(p.item, ctx)
+        )
+        if outcome is None:
             continue
-        except EvalError as exc:
-            ctx.findings.append(Finding(f"penalty:{penalty.id}", penalty.title, "error", f"扣分项无法计算：{exc}"))
-            continue
+        amount, part = outcome
         if amount:
             total += amount
             ctx.findings.append(
                 Finding(f"penalty:{penalty.id}", penalty.title, "warning", f"重大扣分：{part}", ctx.facts_of(exprs))
             )
     return total
+
+
+def _guarded(
+    ctx: _Ctx, rule: str, title: str, what: str, exprs: list[Expression | None], run: Callable[[], Any]
+) -> Any:
+    """Run a penalty or veto; blank data is a warning and a failing rule an error, never a crash (None)."""
+    try:
+        return run()
+    except MissingFact:
+        message = f"无法判断{what}“{title}”：缺少{ctx.missing_labels(exprs)}"
+        ctx.findings.append(Finding(rule, title, "warning", message))
+    except EvalError as exc:
+        ctx.findings.append(Finding(rule, title, "error", f"{what}无法计算：{exc}"))
+    return None
 
 
 def _vetoes(rubric: m.Rubric, ctx: _Ctx) -> list[VetoHit]:
@@ -575,21 +584,9 @@ def _vetoes(rubric: m.Rubric, ctx: _Ctx) -> list[VetoHit]:
                 message = decision.reason or veto.message or veto.title
                 hits.append(VetoHit(veto.id, veto.title, message, veto.effect, veto.node, ctx.facts_of([veto.when])))
             continue
-        try:
-            fired = veto.when.evaluate(ctx.env)
-        except MissingFact:
-            ctx.findings.append(
-                Finding(
-                    f"veto:{veto.id}",
-                    veto.title,
-                    "warning",
-                    f"无法判断否决项“{veto.title}”：缺少{ctx.missing_labels([veto.when])}",
-                )
-            )
-            continue
-        except EvalError as exc:
-            ctx.findings.append(Finding(f"veto:{veto.id}", veto.title, "error", f"否决项无法计算：{exc}"))
-            continue
+        fired = _guarded(
+            ctx, f"veto:{veto.id}", veto.title, "否决项", [veto.when], lambda v=veto: v.when.evaluate(ctx.env)
+        )
         if fired:
             hits.append(
                 VetoHit(
