@@ -54,6 +54,8 @@ class ReportRenderer:
             if path.is_file():
                 text = path.read_text(encoding="utf-8")
                 fam = self.families()
+                stack = self.renderer.fonts.stack  # common cut first, then the full face
+                text = text.replace('"__SANS__"', stack).replace('"__SERIF__"', stack)
                 return text.replace("__SANS__", fam["sans"]).replace("__SERIF__", fam["serif"])
         raise RenderError(f"模板文件夹中缺少 {name}.css")
 

@@ -251,13 +251,25 @@ def test_pdf_footer_pages_stamp_and_signatures(pdf: bytes, text: str, result: Re
 
 
 def test_pdf_embeds_only_subset_noto_cjk_sc_faces(pdf: bytes) -> None:
-    """The CJK faces are embedded as subsets (6-letter prefix) and nothing else is used."""
+    """The CJK faces are embedded as subsets (6-letter prefix) and nothing else is used:
+    the common-character cut for most text, the full face for 喆 and 堃 (not in GB 2312)."""
     names = font_names(pdf)
     assert names, "no fonts"
     for name in names:
-        assert re.fullmatch(r"/[A-Z]{6}\+ZWGK-Noto-(Sans|Serif)-CJK-SC(-Bold)?", name), name
-    assert any(n.endswith("+ZWGK-Noto-Sans-CJK-SC") for n in names)
-    assert any(n.endswith("+ZWGK-Noto-Sans-CJK-SC-Bold") for n in names)
+        assert re.fullmatch(r"/[A-Z]{6}\+ZWGK-Noto-Sans-CJK-SC(-Common)?(-Bold)?", name), name
+    assert any(n.endswith("+ZWGK-Noto-Sans-CJK-SC-Common") for n in names)
+    assert any(n.endswith("+ZWGK-Noto-Sans-CJK-SC-Common-Bold") for n in names)
+    assert any(n.endswith("+ZWGK-Noto-Sans-CJK-SC") for n in names)  # 喆堃 in the agency name
+
+
+def test_common_characters_print_from_the_common_cut_alone(renderer: Renderer, result: Result) -> None:
+    """Without rare characters only the small common cut is embedded (faster, smaller PDF),
+    and what a rare character adds is the full face, not a missing glyph."""
+    plain = fixture_result(agency={"name": "测试旗住房和城乡建设局"})
+    common_only = renderer.pdf(plain, ISSUED)
+    names = font_names(common_only)
+    assert names and all("-Common" in n for n in names), names
+    assert len(common_only) < len(renderer.pdf(result, ISSUED))
 
 
 def test_rendering_logs_no_weasyprint_warnings(rendered: tuple[bytes, list[logging.LogRecord]]) -> None:
@@ -270,7 +282,7 @@ def test_html_output(renderer: Renderer, result: Result) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="zh-CN">' in html
     assert "测试旗住房和城乡建设局（喆堃）" in html
-    assert "<style>" in html and 'font-family: "ZWGK Noto Sans CJK SC"' in html  # CSS inlined, not escaped
+    assert "<style>" in html and 'font-family: "ZWGK Noto Sans CJK SC Common", "ZWGK Noto Sans CJK SC"' in html  # CSS inlined, not escaped
     assert "http://www.etkqq.gov.cn/zwgk/zjj/" in html
     assert "<a " not in html and "<img" not in html and "<link" not in html and "<script" not in html
     assert " style=" not in html  # no style attributes at all: nothing submitted can reach CSS
