@@ -39,13 +39,13 @@ MAX_DEPTH_CLASS = 4  # deeper nodes indent like depth 4
 BAR_WIDTH = 100  # SVG viewBox units of a full bar
 SUM_REASON = "各子项得分之和"  # the engine's reason for a plain subtotal: not repeated on every parent row
 
-#: The user-agent stylesheet for scorecards: WeasyPrint's html5_ua.css (BSD licence) cut down
-#: to the elements the template uses. The full one gives every element five pseudo-element
+#: The user-agent stylesheet for scorecards and reports: WeasyPrint's html5_ua.css (BSD licence) cut down
+#: to the elements the templates use. The full one gives every element five pseudo-element
 #: styles (``::marker``, ``::footnote-call``, ``::note-call``…) and tests attribute selectors
 #: (``[dir]``, ``[hidden]``) on every element: a third of the style cascade of a scorecard.
 SCORECARD_UA = r"""
 head, link, meta, script, style, template, title { display: none }
-body, div, h1, h2, html, ol, p { display: block }
+body, div, h1, h2, h3, html, ol, p, section { display: block }
 li { display: list-item }
 table { display: table; box-sizing: border-box; border-spacing: 2px; border-collapse: separate;
         text-indent: initial; border-color: gray }
@@ -59,7 +59,8 @@ td, th { display: table-cell; padding: 1px; vertical-align: inherit; border-colo
 b, th { font-weight: bold }
 h1 { font-size: 2em; margin-top: .67em; margin-bottom: .67em; bookmark-level: 1 }
 h2 { font-size: 1.5em; margin-top: .83em; margin-bottom: .83em; bookmark-level: 2 }
-h1, h2 { font-weight: bold; bookmark-label: content(text); hyphens: manual; break-after: avoid; break-inside: avoid }
+h3 { font-size: 1.17em; margin-top: 1em; margin-bottom: 1em; bookmark-level: 3 }
+h1, h2, h3 { font-weight: bold; bookmark-label: content(text); hyphens: manual; break-after: avoid; break-inside: avoid }
 p { margin-top: 1em; margin-bottom: 1em }
 body { margin: 8px }
 ol { margin-top: 1em; margin-bottom: 1em; padding-left: 40px; list-style-type: decimal;

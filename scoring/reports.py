@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .render import GlyphError, Renderer, RenderError, default_templates_dir, printed_text
+from .render import GlyphError, Renderer, RenderError, default_templates_dir, gc_paused, printed_text
 
 
 class ReportRenderer:
@@ -85,8 +85,9 @@ class ReportRenderer:
             self._css[name] = wp.CSS(
                 string=self.css_text(name), base_url=r.base_url, url_fetcher=r.fetcher, font_config=r.font_config
             )
-        document = wp.HTML(string=html, base_url=r.base_url, url_fetcher=r.fetcher)
-        return document.write_pdf(stylesheets=[self._css[""], self._css[name]], font_config=r.font_config)
+        with gc_paused():  # the lean user-agent sheet and no collections, as for scorecards
+            document = r._html(string=html, base_url=r.base_url, url_fetcher=r.fetcher)
+            return document.write_pdf(stylesheets=[self._css[""], self._css[name]], font_config=r.font_config)
 
 
 def _places(view: Any, ch: str, limit: int = 3) -> list[str]:
