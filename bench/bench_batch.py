@@ -1,7 +1,7 @@
 """Benchmark of ``scoring batch``: wall time and peak memory for N submissions with
 scorecards, at several ``--jobs`` values; memory at two batch sizes to show it stays flat.
 
-Run (from the project root; takes a while: every submission gets a multi-page PDF)::
+Run (from the project root; 1000 submissions took about 25 minutes here: every submission gets a multi-page PDF)::
 
     .venv/bin/python bench/bench_batch.py                 # 1000 submissions, --jobs 1 and 2
     .venv/bin/python bench/bench_batch.py --count 100     # quicker look
@@ -10,7 +10,7 @@ Run (from the project root; takes a while: every submission gets a multi-page PD
 The submissions are the 30 valid ones of ``examples/batch`` (two rubrics, two years), copied
 round-robin with a numbered agency name until there are N. Before and after, it measures
 the machine's own ceiling: two copies of a pure-Python loop run at once against one copy
-run twice (on this 2-core virtual machine that is about 1.8-1.9x, not 2x). Memory is the resident set size
+run twice (on this shared 2-core virtual machine it varied from 1.6x to 2.0x between runs). Memory is the resident set size
 (VmRSS) of the whole process tree (the parent and every worker), sampled every 0.25 s from
 /proc; "peak" is the largest sum seen. Prints figures only; it asserts nothing.
 """
