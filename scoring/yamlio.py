@@ -22,6 +22,9 @@ from typing import Any
 
 import attrs
 import yaml
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.scanner import Scanner
 
 from .errors import InputError, Problem
 from .iofiles import note_input, os_error_text
@@ -31,18 +34,21 @@ MAX_DEPTH = 64
 MAX_SCALAR_CHARS = 100_000
 MAX_KEY_CHARS = 200
 
+
+class _PureParser(Reader, Scanner, Parser):
+    """PyYAML's pure-Python event parser: the fallback, and the parser that finds where
+    too-deep flow nesting starts (libyaml's scanner reads ahead to its own limit first)."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
 try:  # libyaml's parser is ~10x faster; fall back to pure Python if absent
     from yaml.cyaml import CParser as _Parser  # (``yaml.CParser`` does not exist)
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
+    _Parser = _PureParser  # type: ignore[misc,assignment]
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -184,7 +190,14 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     if len(text) > MAX_BYTES:
         raise InputError(Problem("内容过大，请检查是否选错了文件", file))
     try:
-        node = _compose(text, file)
+        try:
+            node = _compose(text, file, _Parser)
+        except yaml.MarkedYAMLError as exc:
+            if "maximum nesting depth" not in (exc.problem or ""):
+                raise
+            # libyaml (0.2.6+) scans a flow collection ahead to its own depth limit of
+            # 1,000 before emitting any event; the pure parser stops at our limit, in place.
+            node = _compose(text, file, _PureParser)
     except yaml.MarkedYAMLError as exc:
         message, line, column = _syntax_message(exc, text)
         raise InputError(Problem(message, file, line, column)) from None
@@ -199,13 +212,13 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     return Document(data, file, builder.positions, builder.key_positions)
 
 
-def _compose(text: str, file: str) -> yaml.Node | None:
+def _compose(text: str, file: str, parser_class: type) -> yaml.Node | None:
     """Build the node tree from parser events, refusing anchors, aliases and deep nesting
     as they appear. PyYAML's composers recurse per level (libyaml's overflowed the C
     stack on 100,000 nested ``[``) and the scanners slow down quadratically with depth,
     so nesting is cut off here, before either can happen. Plain scalars get the str tag:
     :class:`_Builder` decides what they mean."""
-    parser = _Parser(text)
+    parser = parser_class(text)
     parser.get_event()  # stream start
     if parser.check_event(yaml.StreamEndEvent):
         return None
