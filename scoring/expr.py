@@ -27,6 +27,7 @@ import datetime as dt
 import fnmatch
 import operator
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal, DecimalException, localcontext
 from typing import Any
@@ -289,7 +290,10 @@ def compile_expression(source: str, known: Iterable[str] | None = None) -> Expre
         raise CompileError(f"表达式过长（超过 {MAX_SOURCE_CHARS} 个字符）")
     text = source.strip()
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():
+            # "1if x" is only a SyntaxWarning, printed in English to stderr; refuse it instead
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise CompileError(f"语法错误：{_syntax_hint(exc)}", (exc.offset or 1) - 1) from None
     except (ValueError, RecursionError, MemoryError):
@@ -325,7 +329,7 @@ _SYNTAX_WORDS = [
     ("unterminated string", "引号没有配对"),
     ("unterminated triple-quoted", "引号没有配对"),
     ("leading zeros", "数字不能以 0 开头"),
-    ("invalid decimal literal", "数字写法不对"),
+    ("invalid decimal literal", "数字写法不对，或数字后面紧跟着字母（请在数字和字母之间加空格）"),
     ("invalid digit", "数字写法不对"),
     ("null bytes", "含有不可见的控制字符"),
 ]

@@ -81,12 +81,20 @@ def test_blank_aware_functions_tolerate_missing():
         ("round(1, ndigits=2)", "round() 不接受关键字参数"),
         ("a is None", "不支持 is / is not，请用 == 或 !="),
         ("", "表达式为空"),
+        ("1if a else 2", "语法错误：数字写法不对，或数字后面紧跟着字母（请在数字和字母之间加空格）（第 1 个字符附近）"),
     ],
 )
 def test_forbidden_constructs_fail_at_compile_time(source, message):
     with pytest.raises(CompileError) as info:
         compile_expression(source, ["a", "x", "received"])
     assert info.value.message == message
+
+
+def test_python_syntax_warnings_are_refused_not_printed(capfd):
+    """Python only warns about "1if" (in English, on stderr); a rubric author gets a Chinese error."""
+    with pytest.raises(CompileError):
+        compile_expression("1if a else 2", ["a"])
+    assert capfd.readouterr().err == ""
 
 
 def test_unbounded_resources_are_refused():
