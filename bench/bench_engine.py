@@ -88,11 +88,17 @@ RULES = {
     "platform.website.column": lambda f: f("website_disclosure_column"),
     "platform.website.subcolumns": lambda f: f("website_subcolumns"),
     "platform.website.compliant": lambda f: f("website_compliant") and not f("website_criticized"),
-    "platform.new_media": lambda f: (f("published_weibo") >= 1 or f("published_weixin") >= 1) and f("new_media_well_run"),
-    "disclosure.proactive.guide": lambda f: f("guide_published") and f("catalog_published") and f("annual_report_published"),
+    "platform.new_media": lambda f: (
+        (f("published_weibo") >= 1 or f("published_weixin") >= 1) and f("new_media_well_run")
+    ),
+    "disclosure.proactive.guide": lambda f: (
+        f("guide_published") and f("catalog_published") and f("annual_report_published")
+    ),
     "disclosure.proactive.basic": lambda f: all(x in f("basic_info_published") for x in BASIC),
     "disclosure.proactive.five": lambda f: f("five_publics"),
-    "disclosure.proactive.key_areas": lambda f: all(x in f("key_area_columns") for x in KEY_AREAS) and f("key_area_updated"),
+    "disclosure.proactive.key_areas": lambda f: (
+        all(x in f("key_area_columns") for x in KEY_AREAS) and f("key_area_updated")
+    ),
     "disclosure.proactive.timely": lambda f: f("published_within_20_days"),
     "disclosure.proactive.consultation": lambda f: f("major_decision_consultation"),
     "disclosure.proactive.budget.column": lambda f: f("budget_published"),
@@ -101,13 +107,16 @@ RULES = {
     "disclosure.request.column": lambda f: f("request_column") and f("request_online_form"),
     "disclosure.request.handling": lambda f: f("request_handled_lawfully"),
     "disclosure.request.correction": lambda f: (
-        _ratio(f("review_corrected") + f("litigation_corrected"), f("review_total") + f("litigation_total")) < Decimal("0.1")
+        _ratio(f("review_corrected") + f("litigation_corrected"), f("review_total") + f("litigation_total"))
+        < Decimal("0.1")
         and (f("review_corrected") + f("litigation_corrected") == 0 or f("corrections_rectified"))
     ),
     "response.interpretation.column": lambda f: f("interpretation_column"),
     "response.interpretation.linked": lambda f: f("interpretations") >= 1 and f("interpretation_linked"),
     "response.press.column": lambda f: f("press_column"),
-    "response.press.head": lambda f: f("press_conferences_head") >= 1 or f("interviews_head") >= 1 or f("head_media_other"),
+    "response.press.head": lambda f: (
+        f("press_conferences_head") >= 1 or f("interviews_head") >= 1 or f("head_media_other")
+    ),
     "response.hotspot.column": lambda f: f("interaction_column"),
     "response.hotspot.respond": lambda f: f("hotspots_responded") >= 1,
     "response.participation.accounts": lambda f: f("published_weibo") >= 1 or f("published_weixin") >= 1,
@@ -126,8 +135,18 @@ def _sum(f: Any, *names: str) -> Decimal:
 
 # data checks: (id, left, right, holds); messages come from the rubric's text
 CHECKS = [
-    ("requests_by_channel", lambda f: f("requests_received"), lambda f: _sum(f, "requests_in_person", "requests_fax", "requests_online", "requests_letter"), "=="),
-    ("requests_closed_split", lambda f: f("requests_closed"), lambda f: _sum(f, "requests_closed_on_time", "requests_closed_extended"), "=="),
+    (
+        "requests_by_channel",
+        lambda f: f("requests_received"),
+        lambda f: _sum(f, "requests_in_person", "requests_fax", "requests_online", "requests_letter"),
+        "==",
+    ),
+    (
+        "requests_closed_split",
+        lambda f: f("requests_closed"),
+        lambda f: _sum(f, "requests_closed_on_time", "requests_closed_extended"),
+        "==",
+    ),
     (
         "replies_by_outcome",
         lambda f: f("replies_total"),
@@ -158,7 +177,12 @@ CHECKS = [
         ),
         "==",
     ),
-    ("review_by_result", lambda f: f("review_total"), lambda f: _sum(f, "review_upheld", "review_corrected", "review_other"), "=="),
+    (
+        "review_by_result",
+        lambda f: f("review_total"),
+        lambda f: _sum(f, "review_upheld", "review_corrected", "review_other"),
+        "==",
+    ),
     (
         "litigation_by_result",
         lambda f: f("litigation_total"),
@@ -316,7 +340,12 @@ def handwritten(k: Constants, sub: m.Submission) -> Result:
 
     if not k.rubric.applies_to(sub.year):
         findings.append(
-            Finding("year", "考核年度", "warning", f"材料的考核年度为 {sub.year} 年，而评分细则适用于 {k.years_text}，请确认所用细则是否正确")
+            Finding(
+                "year",
+                "考核年度",
+                "warning",
+                f"材料的考核年度为 {sub.year} 年，而评分细则适用于 {k.years_text}，请确认所用细则是否正确",
+            )
         )
 
     # self-assessment audit
@@ -337,14 +366,24 @@ def handwritten(k: Constants, sub: m.Submission) -> Result:
             continue
         if claimed > node.max:
             findings.append(
-                Finding(f"self:{node.id}", "自评分超过满分", "error", f"“{node.title}”自评 {fmt(claimed)} 分，超过该项满分 {fmt(node.max)} 分")
+                Finding(
+                    f"self:{node.id}",
+                    "自评分超过满分",
+                    "error",
+                    f"“{node.title}”自评 {fmt(claimed)} 分，超过该项满分 {fmt(node.max)} 分",
+                )
             )
         kids = k.children[node.id]
         if kids and all(c in scores for c in kids):
             added = sum((scores[c] for c in kids), ZERO)
             if added != claimed:
                 findings.append(
-                    Finding(f"self:{node.id}", "自评分前后不一致", "warning", f"“{node.title}”自评 {fmt(claimed)} 分，但其子项自评分合计为 {fmt(added)} 分")
+                    Finding(
+                        f"self:{node.id}",
+                        "自评分前后不一致",
+                        "warning",
+                        f"“{node.title}”自评 {fmt(claimed)} 分，但其子项自评分合计为 {fmt(added)} 分",
+                    )
                 )
         points = results[node.id].points
         if claimed == points:
@@ -361,10 +400,17 @@ def handwritten(k: Constants, sub: m.Submission) -> Result:
         differences.append(Difference(node.id, node.title, claimed, points, kind))
     if sub.self_total is not None and self_total is not None and sub.self_total != self_total:
         findings.append(
-            Finding("self:total", "自评总分", "error", f"自评总分填写为 {fmt(sub.self_total)} 分，但各项自评分合计为 {fmt(self_total)} 分")
+            Finding(
+                "self:total",
+                "自评总分",
+                "error",
+                f"自评总分填写为 {fmt(sub.self_total)} 分，但各项自评分合计为 {fmt(self_total)} 分",
+            )
         )
     missing = tuple(
-        MissingFact(ident, label, required, feeds) for ident, label, required, feeds in k.watched if facts.get(ident) is None
+        MissingFact(ident, label, required, feeds)
+        for ident, label, required, feeds in k.watched
+        if facts.get(ident) is None
     )
     return Result(
         rubric=k.meta,
@@ -479,8 +525,12 @@ def main() -> int:
         return evaluate(rubric, sub)
 
     print(f"机器：{os.cpu_count()} 个 CPU 核，Python {sys.version.split()[0]}；1 分钟平均负载 {os.getloadavg()[0]:.2f}")
-    print(f"评分细则：{rubric.title}（{len(rubric.all_nodes())} 个评分节点，{len(rubric.facts)} 项事实，{len(rubric.checks)} 条校验）")
-    print(f"自评材料：{len(subs)} 份（examples/ 与 examples/batch/ 中用 2017 版细则的材料），手写函数与引擎结果逐项一致")
+    print(
+        f"评分细则：{rubric.title}（{len(rubric.all_nodes())} 个评分节点，{len(rubric.facts)} 项事实，{len(rubric.checks)} 条校验）"
+    )
+    print(
+        f"自评材料：{len(subs)} 份（examples/ 与 examples/batch/ 中用 2017 版细则的材料），手写函数与引擎结果逐项一致"
+    )
     engine = rate(lambda s: evaluate(rubric, s), subs, args.seconds)
     floor = rate(lambda s: handwritten(k, s), subs, args.seconds)
     numbers = rate(lambda s: handwritten_numbers(k, s), subs, args.seconds)

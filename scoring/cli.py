@@ -117,7 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review-a", metavar="FILE", help="A 的核定记录（A 为自评材料时）")
     p.add_argument("--review-b", metavar="FILE", help="B 的核定记录（B 为自评材料时）")
     figures = ["self", "computed", "reviewed", "final"]
-    p.add_argument("--a-figure", choices=figures, default="final", help="A 取哪种分数：self 自评分、computed 系统核算分、reviewed 核定分、final 有核定用核定分否则用核算分（默认）")
+    p.add_argument(
+        "--a-figure",
+        choices=figures,
+        default="final",
+        help="A 取哪种分数：self 自评分、computed 系统核算分、reviewed 核定分、final 有核定用核定分否则用核算分（默认）",
+    )
     p.add_argument("--b-figure", choices=figures, default="final", help="B 取哪种分数（同上）")
     p.add_argument("--all", action="store_true", help="列出全部评分项（默认只列有变化的）")
     p.add_argument("--format", choices=["table", "json"], default="table", help="屏幕输出格式")
@@ -332,7 +337,10 @@ class App:
         report = run_batch(options, self.err)
         if report.summary is not None:
             self.out.write(overview_text(report.summary, Path(args.output), report.elapsed))
-        for problem in (*report.summary_problems, *(f"提醒：核定记录 {u} 没有对应的自评材料，未使用" for u in report.unused_reviews)):
+        for problem in (
+            *report.summary_problems,
+            *(f"提醒：核定记录 {u} 没有对应的自评材料，未使用" for u in report.unused_reviews),
+        ):
             self.err.write(problem + "\n")
         return report.exit_code
 

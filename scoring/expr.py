@@ -515,13 +515,15 @@ class _Compiler:
     def failed_checks(self, node: ast.Call) -> Fn:
         args = node.args
         if not 1 <= len(args) <= 2 or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
-            raise self.fail(node, '写法应为 failed_checks("编号模式") 或 failed_checks("编号模式", "error")，参数须为文字常量')
+            raise self.fail(
+                node, '写法应为 failed_checks("编号模式") 或 failed_checks("编号模式", "error")，参数须为文字常量'
+            )
         pattern = str(args[0].value)  # type: ignore[attr-defined]
         severity = str(args[1].value) if len(args) == 2 else ""  # type: ignore[attr-defined]
         if not pattern or len(pattern) > 200:
             raise self.fail(node, "failed_checks() 的编号模式不能为空，也不能超过 200 个字符")
         if severity not in ("", "error", "warning"):
-            raise self.fail(node, f"failed_checks() 的级别应为 \"error\" 或 \"warning\"，不是“{severity}”")
+            raise self.fail(node, f'failed_checks() 的级别应为 "error" 或 "warning"，不是“{severity}”')
         self.check_patterns.add(pattern)
         matches = re.compile(fnmatch.translate(pattern)).match
 
@@ -530,7 +532,11 @@ class _Compiler:
             if outcomes is None:
                 raise EvalError("failed_checks() 只能用于评分规则、扣分项和否决项，不能用于校验规则")
             return Decimal(
-                sum(1 for ident, (sev, failed) in outcomes.items() if failed and matches(ident) and severity in ("", sev))
+                sum(
+                    1
+                    for ident, (sev, failed) in outcomes.items()
+                    if failed and matches(ident) and severity in ("", sev)
+                )
             )
 
         return run

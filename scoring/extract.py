@@ -58,8 +58,22 @@ class Extraction:
 # -- text helpers ------------------------------------------------------------------------------
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_CN_DIGITS = {"〇": 0, "○": 0, "O": 0, "o": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "O": 0,
+    "o": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _STOP = "，,。；;：:！？!?"
 
 
@@ -112,7 +126,9 @@ def chinese_number(text: str) -> int | None:
     return value
 
 
-_CN_DATE = re.compile(r"([〇○Oo零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+_CN_DATE = re.compile(
+    r"([〇○Oo零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
+)
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?")
 
 
@@ -174,8 +190,11 @@ def _headings(lines: list[str]) -> list[_Heading]:
                 out.append(_Heading(number, _level(enum), offset + match.start(1), enum + title, title))
             match = _SHI_HEADING.match(line)
             if match:
-                out.append(_Heading(number, 4, offset + match.start(1), match.group(1) + match.group(2),
-                                    match.group(2).strip()))
+                out.append(
+                    _Heading(
+                        number, 4, offset + match.start(1), match.group(1) + match.group(2), match.group(2).strip()
+                    )
+                )
         offset += len(line) + 1
     out.sort(key=lambda h: h.offset)
     return out
@@ -237,21 +256,39 @@ PROACTIVE = r"主动公开"
 REQUESTS = r"依申请|申请公开|收到和处理"
 SENTENCE_2008 = [
     # totals before channels: a number is used once, by the first pattern that takes it
-    _p("published_total", rf"(?:全年|共|累计|总计|合计){_ANY}{{0,12}}?(?:主动)?(?:公开|发布){_GAP}{{0,10}}?信息{_GAP}{{0,3}}?{_N}条",
-       section=PROACTIVE),
+    _p(
+        "published_total",
+        rf"(?:全年|共|累计|总计|合计){_ANY}{{0,12}}?(?:主动)?(?:公开|发布){_GAP}{{0,10}}?信息{_GAP}{{0,3}}?{_N}条",
+        section=PROACTIVE,
+    ),
     _p("published_total", rf"主动公开(?:的)?(?:政府|政务)?信息{_N}条", section=PROACTIVE),
     # the body's own website only: 门户网站, 政府网站, 委/局网站 — not "在市级网站发布"
-    _p("published_website", rf"(?:门户网站|政府网站|[委局办厅]网站|本(?:部门|单位|机关)?网站){_ANY}{{0,12}}?(?:发布|公开)"
-       rf"{_GAP}{{0,12}}?{_N}条", section=PROACTIVE),
+    _p(
+        "published_website",
+        rf"(?:门户网站|政府网站|[委局办厅]网站|本(?:部门|单位|机关)?网站){_ANY}{{0,12}}?(?:发布|公开)"
+        rf"{_GAP}{{0,12}}?{_N}条",
+        section=PROACTIVE,
+    ),
     _p("published_weibo", rf"微博{_ANY}{{0,12}}?(?:发布|公开){_GAP}{{0,12}}?{_N}条", section=PROACTIVE),
     _p("published_weixin", rf"微信{_ANY}{{0,12}}?(?:发布|公开){_GAP}{{0,12}}?{_N}条", section=PROACTIVE),
-    _p("published_print", rf"(?:刊物|报刊|公报){_GAP}{{0,8}}?(?:发布|公开|刊登)?{_GAP}{{0,8}}?{_N}条", section=PROACTIVE),
+    _p(
+        "published_print",
+        rf"(?:刊物|报刊|公报){_GAP}{{0,8}}?(?:发布|公开|刊登)?{_GAP}{{0,8}}?{_N}条",
+        section=PROACTIVE,
+    ),
     _p("published_other", rf"其他(?:渠道|方式|平台|途径){_GAP}{{0,10}}?{_N}条", section=PROACTIVE),
-    _p("requests_received",
-       rf"(?:受理|收到|接到|处理|办理){_ANY}{{0,14}}?(?:依申请公开|信息公开申请|公开申请){_GAP}{{0,6}}?{_N}(?:件|个|项)",
-       section=REQUESTS),
-    _p("requests_received", rf"(?:未|没有)(?:收到|受理|接到){_ANY}{{0,10}}?(?:公开申请|依申请公开)", 0,
-       section=REQUESTS, exclude="复议"),
+    _p(
+        "requests_received",
+        rf"(?:受理|收到|接到|处理|办理){_ANY}{{0,14}}?(?:依申请公开|信息公开申请|公开申请){_GAP}{{0,6}}?{_N}(?:件|个|项)",
+        section=REQUESTS,
+    ),
+    _p(
+        "requests_received",
+        rf"(?:未|没有)(?:收到|受理|接到){_ANY}{{0,10}}?(?:公开申请|依申请公开)",
+        0,
+        section=REQUESTS,
+        exclude="复议",
+    ),
     _p("requests_received", r"暂无依申请公开", 0, section=REQUESTS),
     _p("requests_in_person", rf"(?:当面|现场)申请{_N}件"),
     _p("requests_fax", rf"传真申请{_N}件"),
@@ -266,10 +303,15 @@ SENTENCE_2008 = [
     _p("staff_part_time", rf"{_N}名兼职"),
 ]
 SENTENCE_UNIFIED = [
-    _p("published_total", rf"(?:全年|共|累计|总计|合计){_ANY}{{0,12}}?(?:主动)?(?:公开|发布){_GAP}{{0,10}}?信息{_GAP}{{0,3}}?{_N}条"),
+    _p(
+        "published_total",
+        rf"(?:全年|共|累计|总计|合计){_ANY}{{0,12}}?(?:主动)?(?:公开|发布){_GAP}{{0,10}}?信息{_GAP}{{0,3}}?{_N}条",
+    ),
     _p("published_total", rf"主动公开(?:的)?(?:政府|政务)?信息{_N}条"),
-    _p("narrative_requests_new",
-       rf"(?:新收|收到|受理){_ANY}{{0,10}}?(?:政府信息公开申请|依申请公开申请|公开申请){_GAP}{{0,4}}?{_N}件"),
+    _p(
+        "narrative_requests_new",
+        rf"(?:新收|收到|受理){_ANY}{{0,10}}?(?:政府信息公开申请|依申请公开申请|公开申请){_GAP}{{0,4}}?{_N}件",
+    ),
     _p("narrative_review_total", rf"行政复议(?:申请|案件)?{_N}件"),
     _p("narrative_review_total", rf"(?:没有|未|无){_ANY}{{0,20}}?行政复议", 0),
     _p("narrative_suit_total", rf"行政诉讼(?:案件)?{_N}件"),
@@ -472,8 +514,11 @@ class _Reader:
                     if pattern.exclude and pattern.exclude in match.group():
                         continue
                     # a number is used once; a constant ("没有…复议和诉讼") once per fact
-                    key = ((sentence.line, sentence.start + match.start(1), "")
-                           if pattern.value is None else (sentence.line, sentence.start + match.start(), pattern.fact))
+                    key = (
+                        (sentence.line, sentence.start + match.start(1), "")
+                        if pattern.value is None
+                        else (sentence.line, sentence.start + match.start(), pattern.fact)
+                    )
                     if key in self.used:
                         continue
                     self.used.add(key)
@@ -491,7 +536,9 @@ class _Reader:
 
     def categories(self) -> None:
         """``其中服务职能类信息20条,工作动态类信息890条,…,其他公开信息1097条``."""
-        item = re.compile(r"^(?:其中|主动公开(?:的)?(?:政府|政务)?信息中)?[:：]?([\u4e00-\u9fff]{2,10}?)(?:类(?:信息)?|(?<=其他)[\u4e00-\u9fff]{0,4}?信息)(\d+)条$")
+        item = re.compile(
+            r"^(?:其中|主动公开(?:的)?(?:政府|政务)?信息中)?[:：]?([\u4e00-\u9fff]{2,10}?)(?:类(?:信息)?|(?<=其他)[\u4e00-\u9fff]{0,4}?信息)(\d+)条$"
+        )
         for sentence in self.sentences:
             pieces = [p.strip() for p in re.split(r"[，,、；;。]", sentence.text) if p.strip()]
             items = []
@@ -554,8 +601,15 @@ class _Reader:
                         self.cell(f"t4_{block}_{col}", values[i * 5 + j], number, quote)
                 continue
             if len(values) == 5:
-                block = ("suit_after" if "复议后" in label else "suit_direct" if "直接起诉" in label
-                         else "review" if "复议" in label else "")
+                block = (
+                    "suit_after"
+                    if "复议后" in label
+                    else "suit_direct"
+                    if "直接起诉" in label
+                    else "review"
+                    if "复议" in label
+                    else ""
+                )
                 if block:
                     for j, col in enumerate(T4_COLUMNS):
                         self.cell(f"t4_{block}_{col}", values[j], number, quote)
@@ -565,14 +619,20 @@ class _Reader:
                 if key is None and "总计" in label:
                     key = "total"
                 if key is None and group == "其他处理":
-                    key = "misc" if fmt == "2019" else ("misc_other" if re.search(r"其他$|3[.．、]其他", label) else None)
+                    key = (
+                        "misc" if fmt == "2019" else ("misc_other" if re.search(r"其他$|3[.．、]其他", label) else None)
+                    )
                 if key:
                     for j, col in enumerate(T3_COLUMNS):
                         self.cell(f"t3_{key}_{col}", values[j], number, quote)
                 continue
             # a narrower block may end in empty cells ("行政事业性收费 | 0 | 0 | |")
             for word, ids in T2_ROWS[fmt]:
-                if label.endswith(word) and len(values) >= len(ids) and all(v in _BLANK_CELL for v in values[len(ids):]):
+                if (
+                    label.endswith(word)
+                    and len(values) >= len(ids)
+                    and all(v in _BLANK_CELL for v in values[len(ids) :])
+                ):
                     values = values[: len(ids)]
                     for fact, value in zip(ids, values, strict=True):
                         self.cell(fact, value, number, quote)
@@ -639,7 +699,9 @@ class _Reader:
         # ("随州市住建委" in a report that says "市住建委" throughout)
         text = "\n".join(self.lines)
         place = r"[^\W\d_a-zA-Z和的在及与对了是为把被从向按照关于]"
-        names = list(re.finditer(rf"({place}{{2,3}}(?:市|县|区|旗|州|盟))([\u4e00-\u9fff]{{2,6}}?(?:委员会|委|局|厅))", text))
+        names = list(
+            re.finditer(rf"({place}{{2,3}}(?:市|县|区|旗|州|盟))([\u4e00-\u9fff]{{2,6}}?(?:委员会|委|局|厅))", text)
+        )
         if names:
             best = max(names, key=lambda n: (text.count(n.group(2)), text.count(n.group(1)), -n.start()))
             number = text[: best.start()].count("\n") + 1
@@ -712,8 +774,20 @@ def infer_body(name: str) -> tuple[str | None, str | None]:
         if gap >= 1 or last is not None:
             last = unit.group()
         end = unit.end()
-    levels = {"自治区": "省级", "省": "省级", "自治州": "地市级", "市": "地市级", "州": "地市级", "盟": "地市级",
-              "县": "县级", "旗": "县级", "区": "县级", "乡": "乡镇级", "镇": "乡镇级", "街道": "乡镇级"}
+    levels = {
+        "自治区": "省级",
+        "省": "省级",
+        "自治州": "地市级",
+        "市": "地市级",
+        "州": "地市级",
+        "盟": "地市级",
+        "县": "县级",
+        "旗": "县级",
+        "区": "县级",
+        "乡": "乡镇级",
+        "镇": "乡镇级",
+        "街道": "乡镇级",
+    }
     level = levels[last] if last else None
     return kind, level
 
@@ -755,16 +829,48 @@ def extract(text: str, fmt: str | None = None) -> Extraction:
 # -- the draft ---------------------------------------------------------------------------------
 
 KEY_FIGURES = {
-    "2008": ["published_total", "published_website", "published_weibo", "published_weixin", "published_print",
-             "published_other", "category_1", "requests_received", "requests_in_person", "requests_fax",
-             "requests_online", "requests_letter", "review_total", "litigation_total", "request_fees"],
-    "2019": ["published_total", "narrative_requests_new", "narrative_review_total", "narrative_suit_total",
-             "narrative_normative_made"],
-    "2021": ["published_total", "narrative_requests_new", "narrative_review_total", "narrative_suit_total",
-             "narrative_normative_made"],
+    "2008": [
+        "published_total",
+        "published_website",
+        "published_weibo",
+        "published_weixin",
+        "published_print",
+        "published_other",
+        "category_1",
+        "requests_received",
+        "requests_in_person",
+        "requests_fax",
+        "requests_online",
+        "requests_letter",
+        "review_total",
+        "litigation_total",
+        "request_fees",
+    ],
+    "2019": [
+        "published_total",
+        "narrative_requests_new",
+        "narrative_review_total",
+        "narrative_suit_total",
+        "narrative_normative_made",
+    ],
+    "2021": [
+        "published_total",
+        "narrative_requests_new",
+        "narrative_review_total",
+        "narrative_suit_total",
+        "narrative_normative_made",
+    ],
 }
-ALWAYS = ["report_year", "body_kind", "body_level", "published", "dated", "compares_previous_year",
-          "problems_stated", "improvements_stated"]
+ALWAYS = [
+    "report_year",
+    "body_kind",
+    "body_level",
+    "published",
+    "dated",
+    "compares_previous_year",
+    "problems_stated",
+    "improvements_stated",
+]
 FORMAT_NAMES = {
     "2008": "2008年条例时期的年度报告（叙述体，可附统计表）",
     "2019": "2019年试行统一格式（国办公开办函〔2019〕60号）",
@@ -832,7 +938,9 @@ def draft_yaml(ex: Extraction, rubric: m.Rubric, source: str) -> str:
     out.append("agency:")
     if ex.agency:
         note = "（推断，请核对）" if ex.agency.how else ""
-        out.append(f"  name: {json.dumps(ex.agency.value, ensure_ascii=False)}   # 单位名称{note} ← {_where(ex.agency)}")
+        out.append(
+            f"  name: {json.dumps(ex.agency.value, ensure_ascii=False)}   # 单位名称{note} ← {_where(ex.agency)}"
+        )
     else:
         out.append('  name: "（未读出单位名称，请填写）"')
     out.append('  region: ""')

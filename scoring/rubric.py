@@ -95,7 +95,9 @@ class _Builder:
             self.problem(path, f"表达式“{shown}”有误：{exc.message}{where}")
             return compile_expression("False")
         if compiled.check_patterns and self.in_checks:
-            self.problem(path, f"校验规则中不能使用 failed_checks()（表达式“{text.strip()}”）：校验结果只供评分规则引用")
+            self.problem(
+                path, f"校验规则中不能使用 failed_checks()（表达式“{text.strip()}”）：校验结果只供评分规则引用"
+            )
         self.check_refs.extend((pattern, path) for pattern in sorted(compiled.check_patterns))
         return compiled
 
@@ -176,7 +178,7 @@ class _Builder:
     def check_patterns(self, check_ids: list[str]) -> None:
         for pattern, path in self.check_refs:
             if not any(fnmatch.fnmatchcase(ident, pattern) for ident in check_ids):
-                self.problem(path, f"failed_checks(\"{pattern}\") 没有匹配任何校验规则编号（checks 中的 id）")
+                self.problem(path, f'failed_checks("{pattern}") 没有匹配任何校验规则编号（checks 中的 id）')
 
     def fact(self, data: dict[str, Any], path: Path_, group: str) -> m.Fact:
         fact = m.Fact(

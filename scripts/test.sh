@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check scoring tests bench
+.venv/bin/ruff format --check scoring tests bench
 .venv/bin/python -m pytest "$@"

@@ -38,8 +38,22 @@ FOUND = {
         "request_fees": 0,  # 没有收费及减免的情况
         "review_total": 0,  # 没有收到有关政府信息公开事务的行政复议申请
         **{f"category_{i}": n for i, n in enumerate([20, 890, 30, 12, 25, 10, 16, 1097], 1)},
-        **{f"category_{i}_label": s for i, s in enumerate(
-            ["服务职能类", "工作动态类", "廉洁自律类", "人事管理类", "财务收支类", "工作制度类", "重大决策类", "其他类"], 1)},
+        **{
+            f"category_{i}_label": s
+            for i, s in enumerate(
+                [
+                    "服务职能类",
+                    "工作动态类",
+                    "廉洁自律类",
+                    "人事管理类",
+                    "财务收支类",
+                    "工作制度类",
+                    "重大决策类",
+                    "其他类",
+                ],
+                1,
+            )
+        },
     },
     "002": {
         "published": "2011-01-14",  # 发布日期:2011-01-14
@@ -65,8 +79,10 @@ FOUND = {
         "litigation_total": 0,
         "staff_part_time": 2,  # 配备2名兼职人员
         **{f"category_{i}": n for i, n in enumerate([26, 32, 168, 236, 269, 114], 1)},
-        **{f"category_{i}_label": s for i, s in enumerate(
-            ["部门职能类", "政策法规类", "行政审批类", "价格类", "工作动态类", "其他类"], 1)},
+        **{
+            f"category_{i}_label": s
+            for i, s in enumerate(["部门职能类", "政策法规类", "行政审批类", "价格类", "工作动态类", "其他类"], 1)
+        },
     },
     "004": {
         "published": "2019-03-04",
@@ -79,19 +95,64 @@ FOUND = {
 }
 # seed 001: its 统计表 (附件2), row by row; rows 56 and 60 are blank in the original
 STATS_001 = {
-    "published_total": 30, "published_normative": 30, "normative_issued": 30, "published_website": 45,
-    "published_weibo": 2, "published_weixin": 30, "published_other": 20, "hotspots_responded": 0,
-    "press_conferences": 0, "press_conferences_head": 0, "interviews": 0, "interviews_head": 0, "interpretations": 0,
-    "responses_weibo_weixin": 0, "responses_other": 0, "requests_received": 2, "requests_in_person": 2,
-    "requests_fax": 0, "requests_online": 0, "requests_letter": 0, "requests_closed": 2, "requests_closed_on_time": 2,
-    "requests_closed_extended": 0, "replies_total": 2, "replies_already_public": 0, "replies_granted": 1,
-    "replies_partial": 0, "replies_refused": 1, "refused_state_secret": 0, "refused_commercial_secret": 1,
-    "refused_privacy": 0, "refused_security": 0, "refused_not_gov_info": 0, "refused_other_legal": 0,
-    "replies_not_this_agency": 0, "replies_not_exist": 0, "replies_amend": 0, "replies_other_channel": 0,
-    "review_total": 0, "review_upheld": 0, "review_corrected": 0, "review_other": 0, "litigation_total": 0,
-    "litigation_upheld": 0, "litigation_corrected": 0, "litigation_other": 0, "complaints": 0, "request_fees": 0,
-    "dedicated_units": 1, "staff_total": 2, "staff_full_time": 1, "staff_part_time": 1, "meetings": 1,
-    "trainings": 1, "trainees": 50, "has_service_hall": "是", "linked_to_supervision": "否", "online_service": "否",
+    "published_total": 30,
+    "published_normative": 30,
+    "normative_issued": 30,
+    "published_website": 45,
+    "published_weibo": 2,
+    "published_weixin": 30,
+    "published_other": 20,
+    "hotspots_responded": 0,
+    "press_conferences": 0,
+    "press_conferences_head": 0,
+    "interviews": 0,
+    "interviews_head": 0,
+    "interpretations": 0,
+    "responses_weibo_weixin": 0,
+    "responses_other": 0,
+    "requests_received": 2,
+    "requests_in_person": 2,
+    "requests_fax": 0,
+    "requests_online": 0,
+    "requests_letter": 0,
+    "requests_closed": 2,
+    "requests_closed_on_time": 2,
+    "requests_closed_extended": 0,
+    "replies_total": 2,
+    "replies_already_public": 0,
+    "replies_granted": 1,
+    "replies_partial": 0,
+    "replies_refused": 1,
+    "refused_state_secret": 0,
+    "refused_commercial_secret": 1,
+    "refused_privacy": 0,
+    "refused_security": 0,
+    "refused_not_gov_info": 0,
+    "refused_other_legal": 0,
+    "replies_not_this_agency": 0,
+    "replies_not_exist": 0,
+    "replies_amend": 0,
+    "replies_other_channel": 0,
+    "review_total": 0,
+    "review_upheld": 0,
+    "review_corrected": 0,
+    "review_other": 0,
+    "litigation_total": 0,
+    "litigation_upheld": 0,
+    "litigation_corrected": 0,
+    "litigation_other": 0,
+    "complaints": 0,
+    "request_fees": 0,
+    "dedicated_units": 1,
+    "staff_total": 2,
+    "staff_full_time": 1,
+    "staff_part_time": 1,
+    "meetings": 1,
+    "trainings": 1,
+    "trainees": 50,
+    "has_service_hall": "是",
+    "linked_to_supervision": "否",
+    "online_service": "否",
 }
 FOUND["001"] = {
     **STATS_001,
@@ -113,8 +174,18 @@ def test_extract_finds_exactly_the_figures_each_seed_states(key):
 
 def test_seed_003_figures_the_issue_names():
     found = figures("003")
-    assert [found[k] for k in ("published_total", "published_website", "published_weibo", "published_print",
-                               "requests_received", "requests_online", "requests_letter")] == [1376, 935, 433, 8, 39, 2, 27]
+    assert [
+        found[k]
+        for k in (
+            "published_total",
+            "published_website",
+            "published_weibo",
+            "published_print",
+            "requests_received",
+            "requests_online",
+            "requests_letter",
+        )
+    ] == [1376, 935, 433, 8, 39, 2, 27]
 
 
 def test_seed_000_total_and_seed_001_requests():
@@ -149,8 +220,11 @@ def test_agency_year_and_body(key, name, year, kind, level):
 def test_parts_found_by_heading():
     parts = {key: set(extract(read_text(path)).parts) for key, path in SEEDS.items()}
     assert parts["003"] == {
-        "主动公开政府信息的情况", "依申请公开政府信息和不予公开政府信息的情况", "政府信息公开的收费及减免情况",
-        "因政府信息公开申请行政复议、提起行政诉讼的情况", "政府信息公开工作存在的主要问题及改进情况",
+        "主动公开政府信息的情况",
+        "依申请公开政府信息和不予公开政府信息的情况",
+        "政府信息公开的收费及减免情况",
+        "因政府信息公开申请行政复议、提起行政诉讼的情况",
+        "政府信息公开工作存在的主要问题及改进情况",
     }
     assert "政府信息公开的收费及减免情况" not in parts["002"]  # the report has no such part
     assert "因政府信息公开申请行政复议、提起行政诉讼的情况" not in parts["004"]
@@ -176,10 +250,23 @@ def test_unified_2021_tables_are_read_cell_by_cell():
     assert (cells["t4_review_pending"], cells["t4_suit_direct_total"], cells["t4_suit_after_total"]) == (1, 1, 0)
     assert (cells["t2_normative_valid"], cells["t2_license_decisions"], cells["t2_fees_amount"]) == (12, 1268, 0)
     assert ex.facts["t3_deny_process_natural"].text.startswith("| | 6.属于四类过程性信息")
-    narrative = {k: ex.facts[k].value for k in ("published_total", "narrative_requests_new", "narrative_review_total",
-                                                 "narrative_suit_total", "narrative_normative_made")}
-    assert narrative == {"published_total": 1862, "narrative_requests_new": 23, "narrative_review_total": 2,
-                         "narrative_suit_total": 1, "narrative_normative_made": 3}
+    narrative = {
+        k: ex.facts[k].value
+        for k in (
+            "published_total",
+            "narrative_requests_new",
+            "narrative_review_total",
+            "narrative_suit_total",
+            "narrative_normative_made",
+        )
+    }
+    assert narrative == {
+        "published_total": 1862,
+        "narrative_requests_new": 23,
+        "narrative_review_total": 2,
+        "narrative_suit_total": 1,
+        "narrative_normative_made": 3,
+    }
     assert ex.facts["compares_previous_year"].value == "是"
     assert (ex.facts["published"].value, ex.facts["dated"].value) == ("2023-01-20", "2023-01-16")
 

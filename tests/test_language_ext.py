@@ -57,7 +57,7 @@ def test_checks_skipped_over_blank_facts_are_not_failures():
 def test_pattern_that_matches_no_check_is_a_rubric_error():
     with pytest.raises(RubricError) as err:
         rubric_yaml(RUBRIC.replace('failed_checks("sum.*")', 'failed_checks("sums.*")'))
-    assert '没有匹配任何校验规则编号' in str(err.value)
+    assert "没有匹配任何校验规则编号" in str(err.value)
     assert 'failed_checks("sums.*")' in str(err.value)
 
 
@@ -71,7 +71,10 @@ def test_checks_may_not_count_checks():
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("failed_checks(a)", '写法应为 failed_checks("编号模式") 或 failed_checks("编号模式", "error")，参数须为文字常量'),
+        (
+            "failed_checks(a)",
+            '写法应为 failed_checks("编号模式") 或 failed_checks("编号模式", "error")，参数须为文字常量',
+        ),
         ('failed_checks("x", "fatal")', 'failed_checks() 的级别应为 "error" 或 "warning"，不是“fatal”'),
         ('failed_check("x")', "未知函数“failed_check”；是不是“failed_checks”？"),
     ],

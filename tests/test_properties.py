@@ -17,11 +17,11 @@ from scoring.engine import evaluate
 from scoring.model import Agency, Rubric, Submission
 from scoring.rubric import rubric_from_text
 
-FACTS = [
-    {"id": f"b{i}", "label": f"条件{i}", "type": "bool"} for i in range(3)
-] + [
-    {"id": f"c{i}", "label": f"数量{i}", "type": "count"} for i in range(3)
-] + [{"id": "level", "label": "等级", "type": "choice", "options": ["优", "良", "差"]}]
+FACTS = (
+    [{"id": f"b{i}", "label": f"条件{i}", "type": "bool"} for i in range(3)]
+    + [{"id": f"c{i}", "label": f"数量{i}", "type": "count"} for i in range(3)]
+    + [{"id": "level", "label": "等级", "type": "choice", "options": ["优", "良", "差"]}]
+)
 
 HALF = st.integers(min_value=1, max_value=12).map(lambda n: Decimal(n) / 2)
 
@@ -37,7 +37,10 @@ def leaf(draw: st.DrawFn, ident: str) -> dict:
         "scale": {"kind": "scale", "value": "level", "levels": {"优": top, "良": top / 2, "差": 0}},
         "deduction": {"kind": "deduction", "items": [{"label": "扣分", "count": f"c{i}", "per": draw(HALF)}]},
         "proportional": {"kind": "proportional", "numerator": f"c{i}", "denominator": f"c{(i + 1) % 3} + 1"},
-        "tiers": {"kind": "tiers", "tiers": [{"when": f"c{i} >= 3", "points": top}, {"when": f"c{i} >= 1", "points": top / 2}]},
+        "tiers": {
+            "kind": "tiers",
+            "tiers": [{"when": f"c{i} >= 3", "points": top}, {"when": f"c{i} >= 1", "points": top / 2}],
+        },
         "formula": {"kind": "formula", "points": f"c{i} * 0.5"},
     }
     return {"id": ident, "title": ident, "max": top, "rule": rules[kind]}
@@ -63,8 +66,14 @@ def rubrics(draw: st.DrawFn) -> dict:
     sections = [draw(subtree(f"s{k}", 0)) for k in range(draw(st.integers(1, 3)))]
     total = sum(s["max"] for s in sections)
     return {
-        "rubric": {"id": "prop", "version": "1", "title": "随机细则", "year": 2024, "total": total,
-                   "grades": [{"name": "合格", "min": 0}]},
+        "rubric": {
+            "id": "prop",
+            "version": "1",
+            "title": "随机细则",
+            "year": 2024,
+            "total": total,
+            "grades": [{"name": "合格", "min": 0}],
+        },
         "facts": FACTS,
         "sections": sections,
     }
@@ -142,6 +151,8 @@ def test_filling_a_missing_fact_with_a_satisfying_value_never_lowers_a_score(dat
     # for a count, "satisfying" is 0 when it counts deductions; use 0 so no deduction can cross into siblings
     value = SATISFYING.get(name, 0)
     after = evaluate(rubric, submit({**facts, name: value}))
-    lowered = [(a.id, b.points, a.points) for a, b in zip(after.nodes, before.nodes, strict=True) if a.points < b.points]
+    lowered = [
+        (a.id, b.points, a.points) for a, b in zip(after.nodes, before.nodes, strict=True) if a.points < b.points
+    ]
     assert not lowered
     assert after.final >= before.final

@@ -282,7 +282,9 @@ def test_html_output(renderer: Renderer, result: Result) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="zh-CN">' in html
     assert "测试旗住房和城乡建设局（喆堃）" in html
-    assert "<style>" in html and 'font-family: "ZWGK Noto Sans CJK SC Common", "ZWGK Noto Sans CJK SC"' in html  # CSS inlined, not escaped
+    assert (
+        "<style>" in html and 'font-family: "ZWGK Noto Sans CJK SC Common", "ZWGK Noto Sans CJK SC"' in html
+    )  # CSS inlined, not escaped
     assert "http://www.etkqq.gov.cn/zwgk/zjj/" in html
     assert "<a " not in html and "<img" not in html and "<link" not in html and "<script" not in html
     assert " style=" not in html  # no style attributes at all: nothing submitted can reach CSS

@@ -27,10 +27,16 @@ def result():
 def test_rubric_points_are_as_printed():
     rubric = load_rubric(ROOT / "rubrics" / "ordos-otqq-zjj-2017.yaml")
     assert {s.title: s.max for s in rubric.sections} == {
-        "组织领导": 15, "制度机制建设": 10, "平台建设": 5, "政府信息公开": 50, "回应解读": 15, "政务服务": 5,
+        "组织领导": 15,
+        "制度机制建设": 10,
+        "平台建设": 5,
+        "政府信息公开": 50,
+        "回应解读": 15,
+        "政务服务": 5,
     }
     assert {n.id: n.max for n in rubric.node_index["disclosure"].children} == {
-        "disclosure.proactive": 40, "disclosure.request": 10,
+        "disclosure.proactive": 40,
+        "disclosure.request": 10,
     }
     assert [(b.title, b.max) for b in rubric.bonus] == [("任务", 5), ("加分项", 5)]
     assert rubric.total == 100 and rubric.max_with_bonus == 110

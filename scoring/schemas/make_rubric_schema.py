@@ -272,7 +272,12 @@ schema = {
                     "required": ["from"],
                     "properties": {
                         "from": {"type": "integer", "minimum": 1990, "maximum": 2100, "description": "起始年度"},
-                        "to": {"type": "integer", "minimum": 1990, "maximum": 2100, "description": "截止年度（含；不写为不限）"},
+                        "to": {
+                            "type": "integer",
+                            "minimum": 1990,
+                            "maximum": 2100,
+                            "description": "截止年度（含；不写为不限）",
+                        },
                     },
                     "description": "细则适用的考核年度范围（如年度报告核查细则适用于多个年度）；不写时只适用于 year 这一年",
                 },
