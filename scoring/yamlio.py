@@ -190,14 +190,7 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     if len(text) > MAX_BYTES:
         raise InputError(Problem("内容过大，请检查是否选错了文件", file))
     try:
-        try:
-            node = _compose(text, file, _Parser)
-        except yaml.MarkedYAMLError as exc:
-            if "maximum nesting depth" not in (exc.problem or ""):
-                raise
-            # libyaml (0.2.6+) scans a flow collection ahead to its own depth limit of
-            # 1,000 before emitting any event; the pure parser stops at our limit, in place.
-            node = _compose(text, file, _PureParser)
+        node = _compose(text, file)
     except yaml.MarkedYAMLError as exc:
         message, line, column = _syntax_message(exc, text)
         raise InputError(Problem(message, file, line, column)) from None
@@ -212,7 +205,18 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     return Document(data, file, builder.positions, builder.key_positions)
 
 
-def _compose(text: str, file: str, parser_class: type) -> yaml.Node | None:
+def _compose(text: str, file: str) -> yaml.Node | None:
+    try:
+        return _compose_with(_Parser, text, file)
+    except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" not in (exc.problem or ""):
+            raise
+        # libyaml (0.2.6+) scans a flow collection ahead to its own depth limit of
+        # 1,000 before emitting any event; the pure parser stops at our limit, in place.
+        return _compose_with(_PureParser, text, file)
+
+
+def _compose_with(parser_class: type, text: str, file: str) -> yaml.Node | None:
     """Build the node tree from parser events, refusing anchors, aliases and deep nesting
     as they appear. PyYAML's composers recurse per level (libyaml's overflowed the C
     stack on 100,000 nested ``[``) and the scanners slow down quadratically with depth,
