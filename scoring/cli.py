@@ -22,7 +22,7 @@ from . import __version__
 from .errors import InputError, Problem, ScoringError, UsageError
 from .iofiles import guard_inputs, write_atomic
 from .rubric import is_rubric_document, load_rubric, rubric_from_document
-from .submission import peek_rubric_ref, submission_from_document, submission_schema
+from .submission import peek_rubric_ref, submission_from_document
 from .yamlio import Document, load_file
 
 REPO_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
@@ -262,14 +262,32 @@ class App:
         return 1 if (result.has_errors or missing) else 0
 
     def cmd_template(self, args: argparse.Namespace) -> int:
+        from . import editor
         from .skeleton import skeleton
 
-        self.emit(skeleton(self.rubric(args.rubric), args.schema_ref), args.output, (args.rubric,))
+        rubric = self.rubric(args.rubric)
+        ref, hint, schema_path = args.schema_ref, "", None
+        if ref:
+            pass  # the user's own reference, verbatim; no schema file written
+        elif args.output:
+            # the schema beside the template: found by the editor wherever the file is written
+            schema_path = Path(args.output).parent / editor.schema_name(rubric)
+            ref = schema_path.name
+        else:
+            ref, hint = editor.stdout_reference(rubric, Path.cwd())
+        self.emit(skeleton(rubric, ref), args.output, (args.rubric,))
+        if schema_path is not None:
+            text = editor.schema_text(rubric)
+            if not (schema_path.is_file() and schema_path.read_bytes() == text.encode("utf-8")):
+                write_atomic(schema_path, text.encode("utf-8"), protect=[Path(args.rubric)])
+            self.err.write(f"已写入 {schema_path}（编辑器用的 schema：自动补全、中文说明、即时检查）\n")
+        self.err.write(hint)
         return 0
 
     def cmd_schema(self, args: argparse.Namespace) -> int:
-        schema = submission_schema(self.rubric(args.rubric))
-        self.emit(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", args.output, (args.rubric,))
+        from .editor import schema_text
+
+        self.emit(schema_text(self.rubric(args.rubric)), args.output, (args.rubric,))
         return 0
 
     def cmd_rubric(self, args: argparse.Namespace) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 from . import model as m
-from .engine import rule_expressions
 from .numbers import fmt
+from .submission import fact_uses
 
 
 def _quote(text: str) -> str:
@@ -18,13 +18,9 @@ def _quote(text: str) -> str:
 
 
 def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
-    feeds: dict[str, list[m.Node]] = {}
-    for node in rubric.all_nodes():
-        for e in rule_expressions(node.rule):
-            if e is not None:
-                for name in sorted(e.reads):
-                    feeds.setdefault(name, []).append(node)
-    ref = schema_ref or f"../rubrics/{rubric.id}.submission.schema.json"
+    feeds = fact_uses(rubric)
+    # default: the schema beside the file (scoring template -o writes it there; see scoring.editor)
+    ref = schema_ref or f"{rubric.id}.submission.schema.json"
     out = [
         f"# yaml-language-server: $schema={ref}",
         f"# {rubric.title}（{rubric.version}）自评材料",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,14 @@ from .validation import make_validator, schema_problems
 from .yamlio import Document, Path_, load_text, read_text
 
 MAX_COUNT = 10**12
+# a date that exists (leap years included), so that editors, which check "format" by shape only,
+# refuse 2018-02-30 as the tool does
+DATE_PATTERN = (
+    r"^(?!0000)\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2[0-8]))$|^(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29$"
+)
+# what completing a key inserts as its value: blank, never the editor's own default 0 (0 is a real figure)
+BLANK_SNIPPET = [{"label": "~（未填写）", "body": "~"}]
 BOOL_WORDS = {"是": True, "否": False, True: True, False: False}
 
 EVIDENCE_SCHEMA = {
@@ -38,11 +47,9 @@ EVIDENCE_SCHEMA = {
 }
 
 
-def fact_schema(fact: m.Fact) -> dict[str, Any]:
-    description = "；".join(x for x in (fact.help, f"单位：{fact.unit}" if fact.unit else "") if x)
-    base: dict[str, Any] = {"title": fact.label}
-    if description:
-        base["description"] = description
+def fact_schema(fact: m.Fact, blank: bool = False, uses: list[m.Node] | None = None) -> dict[str, Any]:
+    """The JSON Schema of one fact's value; ``blank`` also accepts null (``~``, the template's placeholder)."""
+    base: dict[str, Any] = {"title": fact.label, **_descriptions(fact_lines(fact, uses or []))}
     low = fact.minimum
     high = fact.maximum
     if fact.type == "count":
@@ -54,35 +61,121 @@ def fact_schema(fact: m.Fact) -> dict[str, Any]:
     elif fact.type == "bool":
         spec = {"enum": [True, False, "是", "否"]}
     elif fact.type == "date":
-        spec = {
-            "type": "string",
-            "format": "date",
-            "pattern": r"^\d{4}-\d{2}-\d{2}$",
-            "description": '日期，写成 "2018-01-12"（加引号）',
-        }
+        spec = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
     elif fact.type == "choice":
         spec = {"enum": list(fact.options)}
     elif fact.type == "multi_choice":
         spec = {"type": "array", "items": {"enum": list(fact.options)}, "uniqueItems": True}
     else:
         spec = {"type": "string", "maxLength": 5000}
+    if blank:
+        if "enum" in spec:
+            spec["enum"] = [*spec["enum"], None]
+        else:
+            spec["type"] = [spec["type"], "null"]
+        spec["defaultSnippets"] = BLANK_SNIPPET
+        # the editor's own words for a wrong type or option ("Incorrect type…") name neither field nor fix
+        spec["errorMessage"] = f"“{fact.label}”应填{_kind(fact)}；不知道的写 ~"
     return {**spec, **base}
 
 
-def submission_schema(rubric: m.Rubric) -> dict[str, Any]:
-    """The JSON Schema of a submission to ``rubric`` (plain JSON types, for editors)."""
+def _kind(fact: m.Fact) -> str:
+    if fact.type == "bool":
+        return "“是”或“否”"
+    if fact.type == "date":
+        return '日期，写成 "2018-01-12"（加引号）'
+    if fact.options:
+        return m.FACT_TYPES[fact.type] + "：" + " / ".join(fact.options)
+    return m.FACT_TYPES[fact.type]
+
+
+def fact_uses(rubric: m.Rubric) -> dict[str, list[m.Node]]:
+    """For each fact, the scoring nodes whose rules read it (in rubric order)."""
+    from .engine import rule_expressions
+
+    uses: dict[str, list[m.Node]] = {}
+    for node in rubric.all_nodes():
+        for e in rule_expressions(node.rule):
+            if e is not None:
+                for name in sorted(e.reads):
+                    uses.setdefault(name, []).append(node)
+    return uses
+
+
+def fact_lines(fact: m.Fact, uses: list[m.Node]) -> list[str]:
+    """What an editor shows for a fact: its label and kind first, then help, uses, how to leave it blank."""
+    kind = m.FACT_TYPES[fact.type]
+    if fact.options:
+        kind += "：" + " / ".join(fact.options)
+    unit = f"，单位：{fact.unit}" if fact.unit else ""
+    need = "，必填" if fact.required else ""
+    lines = [f"{fact.label}（{kind}{unit}{need}）"]
+    if fact.help:
+        lines.append(f"说明：{fact.help}")
+    if fact.type == "date":
+        lines.append('日期写成 "2018-01-12"（加引号）')
+    if uses:
+        names = "；".join(f"{n.id} {n.title}" for n in uses[:4])
+        lines.append(f"用于评分：{names}" + (f" 等 {len(uses)} 项" if len(uses) > 4 else ""))
+    lines.append("不知道的写 ~（表示未填写，与 0 不同）" + ("；必填项不要删除" if fact.required else ""))
+    return lines
+
+
+def node_lines(node: m.Node) -> list[str]:
+    """What an editor shows for a self-score key: title and maximum first, then the criteria text."""
+    lines = [f"{node.title}（满分 {fmt(node.max)} 分）"]
+    if node.text and node.text != node.title:
+        lines.append(f"评分标准：{node.text}")
+    if node.evidence:
+        lines.append(f"佐证材料：{node.evidence}")
+    return lines
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#!|~])")  # links, images, HTML, emphasis, code, tables
+
+
+def _descriptions(lines: list[str]) -> dict[str, str]:
+    """``description`` (plain) and ``markdownDescription`` (first line bold). Rubric text is escaped,
+    so a rubric cannot put links or remote images into the editor's hover and completion panes."""
+    escaped = [_MARKDOWN.sub(r"\\\1", line) for line in lines]
+    return {
+        "description": "\n".join(lines),
+        "markdownDescription": "\n\n".join([f"**{escaped[0]}**", *escaped[1:]]),
+    }
+
+
+def submission_schema(rubric: m.Rubric, for_tool: bool = False) -> dict[str, Any]:
+    """The JSON Schema of a submission to ``rubric`` (plain JSON types), as editors use it.
+
+    It accepts what the tool accepts: blank (``~``) wherever the tool reads it as "not filled in",
+    and it lists the required facts, so deleting one is flagged in the editor. ``for_tool`` leaves
+    the required facts out: the tool reports unfilled ones itself (blank or deleted alike), as
+    reminders at their lines, and scores the rest.
+    """
     nodes = rubric.all_nodes()
-    facts = {f.id: _jsonable(fact_schema(f)) for f in rubric.facts}
+    uses = fact_uses(rubric)
+    facts = {f.id: _jsonable(fact_schema(f, blank=True, uses=uses.get(f.id, []))) for f in rubric.facts}
+    required = [] if for_tool else [f.id for f in rubric.facts if f.required]
     scores = {
         n.id: {
             "type": ["number", "null"],
             "minimum": 0,
             "maximum": _jsonable(n.max),
             "title": f"{n.title}（满分 {fmt(n.max)}）",
+            "defaultSnippets": BLANK_SNIPPET,
+            "errorMessage": f"“{n.title}”的自评分应填数字（满分 {fmt(n.max)} 分）；不填的写 ~",
+            **_descriptions(node_lines(n)),
         }
         for n in nodes
     }
-    evidence = {n.id: {**EVIDENCE_SCHEMA, "title": f"{n.title} 的佐证材料"} for n in nodes}
+    evidence = {
+        n.id: {
+            **EVIDENCE_SCHEMA,
+            "title": f"{n.title} 的佐证材料",
+            **_descriptions([f"{n.title} 的佐证材料", *([f"应提供：{n.evidence}"] if n.evidence else [])]),
+        }
+        for n in nodes
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"{rubric.title}（{rubric.version}）自评材料",
@@ -106,7 +199,13 @@ def submission_schema(rubric: m.Rubric) -> dict[str, Any]:
                 "required": ["name"],
                 "title": "被考核单位",
                 "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 200, "title": "单位名称"},
+                    # blank in a fresh template; the tool reports it as an unfilled required item
+                    "name": {
+                        "type": "string",
+                        "maxLength": 200,
+                        "title": "单位名称",
+                        "description": "单位全称（必填）",
+                    },
                     "region": {"type": "string", "maxLength": 200, "title": "所属地区"},
                     "level": {"type": "string", "maxLength": 100, "title": "层级"},
                     "code": {"type": "string", "maxLength": 50, "title": "统一社会信用代码或单位编码"},
@@ -116,12 +215,15 @@ def submission_schema(rubric: m.Rubric) -> dict[str, Any]:
             "submitted": {
                 "type": ["string", "null"],
                 "format": "date",
+                "pattern": DATE_PATTERN,
+                "errorMessage": '报送日期应写成 "2018-01-12"（加引号，须是存在的日期）；不知道的写 ~',
                 "title": "报送日期",
                 "description": '写成 "2018-01-12"（加引号）',
             },
             "facts": {
                 "type": ["object", "null"],
                 "additionalProperties": False,
+                **({"required": required} if required else {}),
                 "properties": facts,
                 "title": "填报数据",
             },
@@ -163,7 +265,7 @@ def _validator_for(rubric_key: tuple[str, str, str], schema_json: str) -> Any:
 def validator_for(rubric: m.Rubric) -> Any:
     import json
 
-    schema_json = json.dumps(submission_schema(rubric), ensure_ascii=False, sort_keys=True)
+    schema_json = json.dumps(submission_schema(rubric, for_tool=True), ensure_ascii=False, sort_keys=True)
     return _validator_for((rubric.id, rubric.version, rubric.sha256), schema_json)
 
 
@@ -220,12 +322,10 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
             "rubric": "评分细则",
         }.get(str(path[0]) if len(path) == 1 else "", "")
 
-    cleaned = _drop_blank_facts(data)
-    problems = schema_problems(
-        Document(cleaned, doc.file, doc.positions, doc.key_positions), validator_for(rubric), label_for
-    )
+    problems = schema_problems(doc, validator_for(rubric), label_for)
     if problems:
         raise SubmissionError(problems)
+    cleaned = _drop_blank_facts(data, rubric)
     facts = {k: _typed(rubric.fact_index[k], v) for k, v in (cleaned.get("facts") or {}).items()}
     line, column = doc.locate_key(("facts",))
     missing = [
@@ -234,6 +334,7 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
         if f.required and f.id not in facts
     ]
     agency = data["agency"]
+    missing = _blank_agency_name(doc, agency) + missing
     scores = {k: Decimal(v) for k, v in (data.get("self_scores") or {}).items() if v is not None}
     evidence = {
         k: tuple(m.Evidence(**{f: str(e.get(f, "")) for f in ("doc", "url", "file", "note")}) for e in v)
@@ -260,11 +361,21 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
     )
 
 
-def _drop_blank_facts(data: dict[str, Any]) -> dict[str, Any]:
+def _drop_blank_facts(data: dict[str, Any], rubric: m.Rubric) -> dict[str, Any]:
+    """Facts left blank are not filled in: ``~`` for every kind, and ``""`` for text facts."""
     facts = data.get("facts")
     if not isinstance(facts, dict):
         return data
-    return {**data, "facts": {k: v for k, v in facts.items() if v is not None and v != ""}}
+    kept = {k: v for k, v in facts.items() if v is not None and not (v == "" and rubric.fact_index[k].type == "text")}
+    return {**data, "facts": kept}
+
+
+def _blank_agency_name(doc: Document, agency: dict[str, Any]) -> list[Problem]:
+    """The template leaves the name blank (``""``) so the editor shows no error; the tool reminds."""
+    if agency["name"].strip():
+        return []
+    line, column = doc.locate(("agency", "name"))
+    return [Problem("必填项“单位名称”没有填写", doc.file, line, column, "agency.name", "单位名称")]
 
 
 def _typed(fact: m.Fact, value: Any) -> Any:

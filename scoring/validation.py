@@ -76,7 +76,19 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> An
         seen.add(key)
 
 
-_Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+def _is_integer(checker: Any, instance: Any) -> bool:
+    """JSON Schema's integer is any number with a zero fraction (``12.0``, ``1e3``), as editors
+    check it; our loader reads those as exact ``Decimal``, which jsonschema alone would refuse."""
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer"))
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    {"uniqueItems": _unique_items},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 
 
 def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
@@ -114,6 +126,7 @@ def _explain(error: ValidationError) -> tuple[Path_, str]:
     kind, value, instance = error.validator, error.validator_value, error.instance
     if kind == "type":
         types = value if isinstance(value, list) else [value]
+        types = [t for t in types if t != "null"] or types  # blank is always allowed where it is, say the rest
         if error.schema.get("format") == "date":
             return path, _date_message(instance)
         expected = "或".join(TYPE_NAMES.get(t, t) for t in types)
@@ -133,7 +146,8 @@ def _explain(error: ValidationError) -> tuple[Path_, str]:
             return (*path, key), f"不认识的名称“{key}”"
         return (*path, key), f"不认识的名称“{key}”{extra}"
     if kind in ("enum", "const"):
-        options = value if kind == "enum" else [value]
+        # a blank (null) is allowed in many enums but is not an option worth listing
+        options = [o for o in (value if kind == "enum" else [value]) if o is not None]
         shown = "、".join(("true" if o else "false") if isinstance(o, bool) else str(o) for o in options[:12])
         more = " 等" if len(options) > 12 else ""
         return path, f"应为以下之一：{shown}{more}；实际为{_show(instance)}"

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 # (without it WeasyPrint silently takes ~25x longer), Pango, pdftoppm/pdftotext.
 pkgs=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 python3 -c "import ensurepip, venv" 2>/dev/null || pkgs+=(python3-venv)
+# Node and npm run the real YAML language server in tests/test_editor_lsp.py. Checked by command, not by
+# package: a machine may have Node from elsewhere (whose nodejs package conflicts with Debian's npm).
+{ command -v node && command -v npm; } >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for pkg in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -17,8 +20,9 @@ if ((${#missing[@]})); then
   echo "安装系统软件包：${missing[*]}"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
 python3 - <<'PY'
@@ -42,4 +46,19 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     exit 1
   fi
   touch "$stamp"
+fi
+
+# yaml-language-server for the editor test, pinned by scripts/editor/package-lock.json, in .tools/
+# (not committed). Reinstalled only when the lock file changed or the install is incomplete.
+if ! cmp -s scripts/editor/package-lock.json .tools/package-lock.json \
+    || [ ! -f .tools/node_modules/yaml-language-server/package.json ]; then
+  echo "安装编辑器检查工具 yaml-language-server（日志：.tools/npm.log）"
+  rm -rf .tools && mkdir -p .tools
+  cp scripts/editor/package.json scripts/editor/package-lock.json .tools/
+  if ! (cd .tools && npm ci --no-audit --no-fund --loglevel=error) > .tools/npm.log 2>&1; then
+    cat .tools/npm.log
+    rm -f .tools/package-lock.json  # try again next time
+    echo "安装 yaml-language-server 失败，详见上面的日志" >&2
+    exit 1
+  fi
 fi

@@ -156,7 +156,9 @@ def test_schema_command_writes_the_editor_schema(files, monkeypatch):
     assert code == 0 and "已写入 schema.json" in err
     schema = json.loads((files / "schema.json").read_text(encoding="utf-8"))
     fact = schema["properties"]["facts"]["properties"]["received"]
-    assert fact["title"] == "收到申请数" and fact["type"] == "integer" and fact["minimum"] == 0
+    assert fact["title"] == "收到申请数" and fact["type"] == ["integer", "null"] and fact["minimum"] == 0
+    assert fact["markdownDescription"].startswith("**收到申请数（非负整数，单位：件，必填）**")
+    assert schema["properties"]["facts"]["required"] == ["received"]
 
 
 def test_rubric_show_prints_the_tree(files, monkeypatch):

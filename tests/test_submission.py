@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from scoring.editor import schema_text
 from scoring.errors import SubmissionError
 from scoring.rubric import load_rubric
 from scoring.submission import submission_from_text, submission_schema
@@ -129,10 +131,6 @@ def test_wrong_fact_values_have_exact_messages_with_chinese_labels(facts, messag
             "s.yaml:2:9: 字段 agency（被考核单位）：缺少必填项“name”（单位名称）",
         ),
         (
-            HEAD.replace("{name: 测试局}", "{name: ''}") + "facts: {meetings: 1}\n",
-            "s.yaml:2:16: 字段 agency.name：不能为空",
-        ),
-        (
             HEAD.replace("2024", "二〇二四") + "facts: {meetings: 1}\n",
             "s.yaml:3:7: 字段 year（考核年度）：应为整数，实际为文字“二〇二四”",
         ),
@@ -217,4 +215,79 @@ def test_duplicate_check_keeps_json_equality(items, unique):
 def test_schema_for_editors_is_plain_json():
     schema = submission_schema(RUBRIC)
     assert json.loads(json.dumps(schema, ensure_ascii=False)) == schema
-    assert schema["properties"]["facts"]["properties"]["has_plan"]["enum"] == [True, False, "是", "否"]
+    assert schema["properties"]["facts"]["properties"]["has_plan"]["enum"] == [True, False, "是", "否", None]
+
+
+def test_a_blank_agency_name_is_an_unfilled_required_item_with_its_label():
+    # the template writes name: "" so the editor shows no error; the tool reminds, like a blank required fact
+    _submission, missing = load(HEAD.replace("{name: 测试局}", "{name: ''}") + "facts: {meetings: 1}\n")
+    assert [str(p) for p in missing] == ["s.yaml:2:16: 字段 agency.name（单位名称）：必填项“单位名称”没有填写"]
+
+
+def test_the_committed_editor_schemas_are_current():
+    rubrics = Path(__file__).resolve().parent.parent / "rubrics"
+    committed = sorted(rubrics.glob("*.submission.schema.json"))
+    assert [p.name for p in committed] == ["ordos-otqq-zjj-2017.submission.schema.json"]
+    for path in committed:
+        ident = path.name.removesuffix(".submission.schema.json")
+        expected = schema_text(load_rubric(rubrics / f"{ident}.yaml"))
+        assert path.read_text(encoding="utf-8") == expected, (
+            f"regenerate: .venv/bin/scoring schema {ident} -o rubrics/{path.name}"
+        )
+
+
+def test_the_editor_schema_lists_required_facts_and_accepts_blanks_where_the_tool_does():
+    schema = submission_schema(RUBRIC)["properties"]["facts"]
+    assert schema["required"] == ["meetings"]
+    kinds = {k: v.get("type", v.get("enum")) for k, v in schema["properties"].items()}
+    assert kinds == {
+        "meetings": ["integer", "null"],
+        "rate": ["number", "null"],
+        "has_plan": [True, False, "是", "否", None],
+        "plan_date": ["string", "null"],
+        "level": ["好", "中", "差", None],
+        "channels": ["array", "null"],
+        "note": ["string", "null"],
+    }
+    # the tool's own schema leaves required facts to its reminders (blank or deleted alike)
+    assert "required" not in submission_schema(RUBRIC, for_tool=True)["properties"]["facts"]
+    # every fact and self-score says in the editor what it is, in Chinese, first
+    fact = schema["properties"]["meetings"]
+    assert fact["title"] == "召开专题会议次数"
+    assert fact["markdownDescription"].startswith("**召开专题会议次数（非负整数，单位：次，必填）**")
+    assert fact["defaultSnippets"] == [{"label": "~（未填写）", "body": "~"}]
+    score = submission_schema(RUBRIC)["properties"]["self_scores"]["properties"]["org.meet"]
+    assert score["markdownDescription"].startswith("**专题会议（满分 4 分）**")
+
+
+def test_a_blank_fact_is_not_filled_in_and_an_empty_text_is_blank_only_for_text_facts():
+    submission, missing = load(HEAD + 'facts:\n  meetings: ~\n  note: ""\n  rate: 12.0\n')
+    assert submission.facts == {"rate": Decimal("12.0")}
+    assert [p.message for p in missing] == ["必填项“召开专题会议次数”没有填写"]
+    assert problems(HEAD + 'facts:\n  meetings: ""\n') == [
+        "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为文字“”"
+    ]
+
+
+@pytest.mark.parametrize("written", ["12.0", "1e3", "12.00"])
+def test_a_whole_number_written_with_a_point_or_exponent_is_an_integer_as_in_json_schema(written):
+    submission, _ = load(HEAD + f"facts:\n  meetings: {written}\n")
+    assert submission.facts["meetings"] == int(Decimal(written)) and type(submission.facts["meetings"]) is int
+
+
+def test_rubric_text_cannot_put_links_or_images_into_the_editor():
+    from scoring.model import Fact
+    from scoring.submission import fact_schema
+
+    fact = Fact(
+        id="x", label="名称![](https://t.example/p.png)<img src=x>", type="text", help="[点我](https://e.example)"
+    )
+    text = fact_schema(fact)["markdownDescription"]
+    assert re.search(r"(?<!\\)[!\[\]<>]", text) is None  # every one escaped: no link, image or HTML
+    assert text.startswith(r"**名称\!\[\](https://t.example/p.png)\<img src=x\>（文字）**")
+
+
+@pytest.mark.parametrize(("written", "ok"), [("2024-02-29", True), ("2023-02-29", False), ("2024-04-31", False)])
+def test_dates_that_do_not_exist_are_refused_by_the_schema_pattern_too(written, ok):
+    schema = submission_schema(RUBRIC)["properties"]["facts"]["properties"]["plan_date"]
+    assert make_validator(schema).is_valid(written) is ok
