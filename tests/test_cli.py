@@ -210,3 +210,57 @@ def test_help_is_chinese():
     with pytest.raises(SystemExit):
         run(["-h"], out, io.StringIO())
     assert "政务公开考核评价评分工具" in textwrap.dedent(out.getvalue()) or True
+
+
+# -- the template's $schema line works where the template is written ---------------------------------
+
+
+def test_template_to_a_file_writes_the_schema_beside_it_and_names_it_so(files, monkeypatch):
+    monkeypatch.chdir(files)
+    code, _, err = call("template", "cli-demo", "-o", "各单位/住建局/自评.yaml")
+    assert code == 0, err
+    text = (files / "各单位/住建局/自评.yaml").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=cli-demo.submission.schema.json"
+    beside = files / "各单位/住建局/cli-demo.submission.schema.json"
+    assert json.loads(beside.read_text(encoding="utf-8"))["properties"]["facts"]["required"] == ["received"]
+    assert err == (
+        "已写入 各单位/住建局/自评.yaml\n"
+        "已写入 各单位/住建局/cli-demo.submission.schema.json（编辑器用的 schema：自动补全、中文说明、即时检查）\n"
+    )
+    # a second template in the same folder shares the schema; an identical one is not rewritten
+    before = beside.stat().st_mtime_ns
+    assert call("template", "cli-demo", "-o", "各单位/住建局/自评2.yaml")[0] == 0
+    assert beside.stat().st_mtime_ns == before
+
+
+def test_template_on_screen_names_a_current_schema_relative_to_the_current_folder(files, monkeypatch):
+    monkeypatch.chdir(files)
+    code, out, err = call("template", "cli-demo")
+    assert code == 0
+    assert out.startswith("# yaml-language-server: $schema=cli-demo.submission.schema.json\n")
+    assert err.startswith("提示：模板首行引用同一文件夹中的 cli-demo.submission.schema.json，该文件还不存在")
+    # once the schema sits beside the rubric (as the committed rubrics/*.submission.schema.json do)
+    assert call("schema", "cli-demo", "-o", "rubrics/cli-demo.submission.schema.json")[0] == 0
+    code, out, err = call("template", "cli-demo")
+    assert (code, err) == (0, "")
+    assert out.startswith("# yaml-language-server: $schema=rubrics/cli-demo.submission.schema.json\n")
+    # a stale one is not named: it would show the errors of another rubric version
+    (files / "rubrics/cli-demo.submission.schema.json").write_text("{}", encoding="utf-8")
+    assert call("template", "cli-demo")[1].startswith("# yaml-language-server: $schema=cli-demo.submission")
+
+
+def test_template_schema_ref_is_written_verbatim_and_no_schema_file_is_written(files, monkeypatch):
+    monkeypatch.chdir(files)
+    code, _, _ = call("template", "cli-demo", "-o", "t.yaml", "--schema-ref", "https://example.org/s.json")
+    assert code == 0
+    assert (files / "t.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=https://")
+    assert not (files / "cli-demo.submission.schema.json").exists()
+
+
+def test_a_schema_reference_with_a_space_becomes_a_file_uri(tmp_path):
+    from scoring.editor import reference
+
+    schema = tmp_path / "my rubrics" / "x.submission.schema.json"
+    assert reference(schema, tmp_path / "docs") == schema.resolve().as_uri()
+    assert " " not in reference(schema, tmp_path / "docs")
+    assert reference(tmp_path / "a" / "s.json", tmp_path / "b" / "c") == "../../a/s.json"
