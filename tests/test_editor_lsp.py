@@ -111,6 +111,23 @@ def test_a_template_printed_to_the_screen_names_the_schema_relative_to_the_curre
     assert errors(lsp, ROOT / "我的自评-改坏.yaml", text.replace("year: 2017", "year: 二〇一七", 1)) != []
 
 
+def test_the_readme_editor_steps_work_as_written(lsp, workspace, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### 用编辑器填写") : readme.index("## 评分细则格式")]
+    command = re.search(r"`\.venv/bin/scoring (template [^`]+)`", section)
+    assert command is not None
+    folder = workspace / "readme"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    code, _, err = call(*command.group(1).split())
+    assert code == 0, err
+    written = folder / command.group(1).split()[-1]
+    schema = re.search(r"同时写出\s*`([^`]+)`", section)
+    assert schema is not None and (folder / schema.group(1)).is_file()
+    assert errors(lsp, written) == []
+    assert "![" in section and (ROOT / "docs/images/editor-completion.png").stat().st_size < 200_000
+
+
 # -- the editor accepts what the tool accepts -----------------------------------------------------------
 
 
