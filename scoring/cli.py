@@ -75,7 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="生成带中文注释的自评材料填写模板")
     p.add_argument("rubric", metavar="RUBRIC")
     p.add_argument("-o", "--output")
-    p.add_argument("--schema-ref", default="", help="模板首行 $schema 指向的路径或网址")
+    p.add_argument(
+        "--schema-ref",
+        default="",
+        help="模板首行 $schema 指向的路径或网址（默认：与模板同一文件夹的 <细则编号>.submission.schema.json，用 -o 时一并写出）",
+    )
 
     p = sub.add_parser("schema", help="输出自评材料的 JSON Schema（供编辑器补全与检查）")
     p.add_argument("rubric", metavar="RUBRIC")
