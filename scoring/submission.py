@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import weakref
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -262,11 +263,22 @@ def _validator_for(rubric_key: tuple[str, str, str], schema_json: str) -> Any:
     return make_validator(json.loads(schema_json))
 
 
+_VALIDATORS: dict[int, tuple[weakref.ref[m.Rubric], Any]] = {}
+
+
 def validator_for(rubric: m.Rubric) -> Any:
+    """The tool's validator for ``rubric``, built once per rubric object (the schema with its
+    descriptions is ~250 KB of JSON for the 2017 rubric: not to be rebuilt for each submission)."""
     import json
 
+    entry = _VALIDATORS.get(id(rubric))
+    if entry is not None and entry[0]() is rubric:
+        return entry[1]
     schema_json = json.dumps(submission_schema(rubric, for_tool=True), ensure_ascii=False, sort_keys=True)
-    return _validator_for((rubric.id, rubric.version, rubric.sha256), schema_json)
+    validator = _validator_for((rubric.id, rubric.version, rubric.sha256), schema_json)
+    ident = id(rubric)
+    _VALIDATORS[ident] = (weakref.ref(rubric, lambda _: _VALIDATORS.pop(ident, None)), validator)
+    return validator
 
 
 def peek_rubric_ref(doc: Document) -> tuple[str, str] | None:
