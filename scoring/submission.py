@@ -177,7 +177,7 @@ def submission_schema(rubric: m.Rubric, for_tool: bool = False) -> dict[str, Any
         }
         for n in nodes
     }
-    return {
+    schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"{rubric.title}（{rubric.version}）自评材料",
         "type": "object",
@@ -201,12 +201,7 @@ def submission_schema(rubric: m.Rubric, for_tool: bool = False) -> dict[str, Any
                 "title": "被考核单位",
                 "properties": {
                     # blank in a fresh template; the tool reports it as an unfilled required item
-                    "name": {
-                        "type": "string",
-                        "maxLength": 200,
-                        "title": "单位名称",
-                        "description": "单位全称（必填）",
-                    },
+                    "name": {"type": "string", "maxLength": 200, "title": "单位名称"},
                     "region": {"type": "string", "maxLength": 200, "title": "所属地区"},
                     "level": {"type": "string", "maxLength": 100, "title": "层级"},
                     "code": {"type": "string", "maxLength": 50, "title": "统一社会信用代码或单位编码"},
@@ -219,7 +214,6 @@ def submission_schema(rubric: m.Rubric, for_tool: bool = False) -> dict[str, Any
                 "pattern": DATE_PATTERN,
                 "errorMessage": '报送日期应写成 "2018-01-12"（加引号，须是存在的日期）；不知道的写 ~',
                 "title": "报送日期",
-                "description": '写成 "2018-01-12"（加引号）',
             },
             "facts": {
                 "type": ["object", "null"],
@@ -244,6 +238,31 @@ def submission_schema(rubric: m.Rubric, for_tool: bool = False) -> dict[str, Any
             "remarks": {"type": ["string", "null"], "maxLength": 20000, "title": "备注"},
         },
     }
+    top = schema["properties"]
+    for path, lines in FIELD_HELP.items():
+        spot = top
+        for part in path[:-1]:
+            spot = spot[part]["properties"]
+        spot[path[-1]].update(_descriptions(lines))
+    return schema
+
+
+# what the editor shows for the fixed fields (the Chinese name first, as for facts)
+FIELD_HELP: dict[tuple[str, ...], list[str]] = {
+    ("rubric",): ["对应的评分细则", "模板已填好，不要修改"],
+    ("agency",): ["被考核单位"],
+    ("agency", "name"): ["单位名称（必填）", '单位全称；模板中的空白 "" 由 scoring validate 提醒填写'],
+    ("agency", "region"): ["所属地区", "如 内蒙古自治区鄂尔多斯市鄂托克前旗"],
+    ("agency", "level"): ["层级", "如 旗县级部门"],
+    ("agency", "code"): ["统一社会信用代码或单位编码", '加引号，如 "010"'],
+    ("year",): ["考核年度", "整数，如 2017"],
+    ("submitted",): ["报送日期", '写成 "2018-01-12"（加引号）；不知道的写 ~'],
+    ("facts",): ["填报数据", "事实编号: 值；不知道的写 ~（与 0 不同），必填项不要删除"],
+    ("self_scores",): ["自评分", "评分项编号: 分数；不填的写 ~"],
+    ("self_total",): ["自评总分（如填写）", "评分表“总分”栏填了的照填，系统会核对合计；没填的写 ~"],
+    ("evidence",): ["佐证材料", "评分项编号 → 文号（doc）、网址（url）、附件名（file）、说明（note）"],
+    ("remarks",): ["备注", "其他需要说明的情况"],
+}
 
 
 def _jsonable(value: Any) -> Any:
