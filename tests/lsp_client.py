@@ -3,8 +3,7 @@
 JSON-RPC 2.0 messages framed by ``Content-Length`` headers. A reader thread
 parses frames, answers the server's own requests (``workspace/configuration``
 with the given settings, registrations with null) and hands responses and
-notifications to the caller. Used by tests/test_editor_lsp.py and by the
-screenshot tool under docs/tools/.
+notifications to the caller. Used by tests/test_editor_lsp.py.
 """
 
 from __future__ import annotations

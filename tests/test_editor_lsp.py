@@ -1,6 +1,6 @@
 """The editor, for real: yaml-language-server over stdio LSP on the files ``scoring template`` writes.
 
-The server (npm, pinned in scripts/editor/package.json) is installed by scripts/setup.sh into
+The server (npm, pinned by scripts/editor/package-lock.json) is installed by scripts/setup.sh into
 .tools/; Node comes from Debian's packages. Skipped only where node is missing outside CI.
 The editor and the tool must agree: what one accepts, the other does (the few YAML-level
 exceptions are listed and checked below).
