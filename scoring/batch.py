@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import io
 import json
 import multiprocessing
@@ -40,6 +39,7 @@ from . import __version__
 from .errors import InputError, Problem, ScoringError
 from .iofiles import write_atomic
 from .progress import Progress
+from .registry import Source
 from .summary import build_summary, errors_text, failed_row, row_from_result, skipped_row, summary_csv, summary_xlsx
 
 SUFFIXES = (".yaml", ".yml")
@@ -53,6 +53,7 @@ class BatchOptions:
     review_dir: Path | None = None
     jobs: int = 0  # 0: one per core
     rubric_dirs: tuple[str, ...] = ()
+    rubric: Source | None = None  # the evaluator's pin (--rubric): scores every file, or refuses it
     templates_dir: Path | None = None
     issued_on: dt.date = attrs.field(factory=dt.date.today)
     force: bool = False  # re-render even when a result has not changed
@@ -137,7 +138,7 @@ def _init_worker(config: dict[str, Any], stop: Any) -> None:
     _W.clear()
     _W.update(config)
     _W["stop"] = stop
-    _W["app"] = App(io.StringIO(), io.StringIO(), list(config["rubric_dirs"]))
+    _W["app"] = App(io.StringIO(), io.StringIO(), list(config["rubric_dirs"]), config["rubric"], defaults=False)
     _W["setup_error"] = None
     try:
         from .render import Renderer
@@ -163,7 +164,6 @@ def _one(path: Path, stem: str) -> dict[str, Any]:
     from .engine import evaluate
     from .review import apply_review, load_review, review_path_for
     from .rubric import is_rubric_document
-    from .submission import submission_from_document
     from .yamlio import load_file
 
     name = path.name
@@ -171,10 +171,8 @@ def _one(path: Path, stem: str) -> dict[str, Any]:
         doc = load_file(path)
         if is_rubric_document(doc):
             return skipped_row(name, stem, "这是评分细则文件，不是自评材料，已跳过")
-        app = _W["app"]
-        rubric = app.rubric_for(doc, None)
-        submission, _missing = submission_from_document(doc, rubric)
-        submission = attrs.evolve(submission, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+        # the same registry and pin as the command line; hashed from the bytes parsed
+        rubric, submission, _missing = _W["app"].submission_from(doc, None)
         result = evaluate(rubric, submission)
         protect = [path]
         if _W["review_dir"]:
@@ -236,6 +234,7 @@ def run_batch(options: BatchOptions, stderr: IO[str], tty: bool | None = None) -
     chunk = options.chunk or 1
     config = {
         "rubric_dirs": tuple(options.rubric_dirs),
+        "rubric": options.rubric,
         "templates_dir": str(options.templates_dir) if options.templates_dir else "",
         "outdir": str(outdir),
         "review_dir": str(options.review_dir) if options.review_dir else "",

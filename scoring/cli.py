@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import __version__
-from .errors import InputError, Problem, ScoringError, UsageError
+from .errors import Problem, ScoringError, UsageError
 from .iofiles import guard_inputs, write_atomic
-from .rubric import is_rubric_document, load_rubric, rubric_from_document
-from .submission import peek_rubric_ref, submission_from_document
+from .registry import PROJECT_RUBRICS, Rubrics, Source, split_upload_folders
+from .rubric import is_rubric_document, rubric_from_document
+from .submission import submission_from_document
 from .yamlio import Document, load_file
-
-REPO_RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"
 
 # argparse prints its own words in English; users read Chinese. argparse looks `_` up at call time.
 _ARGPARSE_ZH = {
@@ -64,11 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="检查评分细则或自评材料（自动识别）")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--rubric", help="自评材料所用的评分细则（文件路径或编号）")
+    p.add_argument("--rubric", help="自评材料所用的评分细则（文件路径或编号[@版本]）；写明其他细则的材料被拒绝")
 
     p = sub.add_parser("score", help="对一份自评材料评分")
     p.add_argument("submission", metavar="SUBMISSION")
-    p.add_argument("--rubric", help="评分细则（文件路径或编号；默认按材料中的 rubric.id 查找）")
+    p.add_argument("--rubric", help="评分细则（文件路径或编号[@版本]；默认按材料中的 rubric: 在细则文件夹中查找）")
     p.add_argument("--format", choices=["table", "json", "yaml"], default="table", help="输出格式")
     p.add_argument("-o", "--output", help="写入文件（默认输出到屏幕）")
 
@@ -109,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="DIR", help="存放自评材料（.yaml）的文件夹")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出文件夹")
     p.add_argument("--review-dir", metavar="DIR", help="核定记录文件夹：<材料文件名>.review.yaml 对应同名材料")
+    p.add_argument(
+        "--rubric",
+        help="整批材料所用的评分细则（文件路径或编号[@版本]）；写明其他细则的材料记为失败，不会改用其他细则评分",
+    )
     p.add_argument("--jobs", type=int, default=0, metavar="N", help="并行的工作进程数（默认等于 CPU 核数）")
     p.add_argument("--templates", help="自定义模板文件夹")
     p.add_argument("--date", help="评分日期（默认今天），如 2018-03-01")
@@ -120,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", help="评分项编号对照文件（两个细则版本的编号不同时）")
     p.add_argument("--review-a", metavar="FILE", help="A 的核定记录（A 为自评材料时）")
     p.add_argument("--review-b", metavar="FILE", help="B 的核定记录（B 为自评材料时）")
+    p.add_argument("--rubric", help="A、B 为自评材料时所用的评分细则（文件路径或编号[@版本]）")
+    p.add_argument("--rubric-a", metavar="RUBRIC", help="A 所用的评分细则（覆盖 --rubric）")
+    p.add_argument("--rubric-b", metavar="RUBRIC", help="B 所用的评分细则（覆盖 --rubric）")
     figures = ["self", "computed", "reviewed", "final"]
     p.add_argument(
         "--a-figure",
@@ -145,66 +151,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class App:
-    """The edge: resolves rubrics, reads files, prints. Holds a rubric cache for the run."""
+    """The edge: resolves rubrics (see :mod:`scoring.registry`), reads files, prints."""
 
-    def __init__(self, stdout: IO[str], stderr: IO[str], rubric_dirs: list[str]) -> None:
+    def __init__(
+        self,
+        stdout: IO[str],
+        stderr: IO[str],
+        rubric_dirs: list[str],
+        pinned: Source | None = None,
+        defaults: bool = True,  # add ./rubrics and the project's rubrics/ (a batch worker gets the final list)
+    ) -> None:
         self.out = stdout
         self.err = stderr
-        self.dirs = [Path(d) for d in rubric_dirs] + [Path("rubrics"), REPO_RUBRICS]
-        self.cache: dict[str, Any] = {}
+        self.dirs = [Path(d) for d in rubric_dirs] + ([Path("rubrics"), PROJECT_RUBRICS] if defaults else [])
+        self.rubrics = Rubrics(self.dirs, pinned)
 
     # -- rubric lookup ------------------------------------------------------------------------
-    def rubric(self, ref: str, version: str = "") -> Any:
-        key = f"{ref}@{version}"
-        if key not in self.cache:
-            path = Path(ref)
-            if path.suffix in (".yaml", ".yml") or path.exists():
-                self.cache[key] = load_rubric(path)
-            else:
-                self.cache[key] = self.find_rubric(ref, version)
-        return self.cache[key]
-
-    def find_rubric(self, ident: str, version: str) -> Any:
-        seen: list[str] = []
-        for folder in dict.fromkeys(d.resolve() for d in self.dirs if d.is_dir()):
-            for path in sorted(folder.glob("*.y*ml")):
-                try:
-                    doc = load_file(path)
-                except InputError:
-                    continue
-                if is_rubric_document(doc) and doc.data["rubric"].get("id") == ident:
-                    found = str(doc.data["rubric"].get("version", ""))
-                    seen.append(found)
-                    if not version or found == version:
-                        return rubric_from_document_with_hash(doc, path)
-        if seen:
-            raise InputError(f"找到评分细则“{ident}”，但版本是 {'、'.join(seen)}，不是材料中写的 {version}")
-        dirs = "、".join(str(d) for d in self.dirs)
-        raise InputError(f"找不到编号为“{ident}”的评分细则（已查找：{dirs}）；可用 --rubric 指定文件")
+    def rubric(self, ref: str) -> Any:
+        """The rubric an evaluator names: a file path or a registered id[@version]."""
+        return self.rubrics.by_ref(ref)
 
     def submission(self, path: str, rubric_ref: str | None) -> tuple[Any, Any, list[Problem]]:
-        doc = load_file(path)
-        rubric = self.rubric_for(doc, rubric_ref)
-        submission, missing = submission_from_document(doc, rubric)
+        return self.submission_from(load_file(path), rubric_ref)
+
+    def submission_from(self, doc: Document, rubric_ref: str | None) -> tuple[Any, Any, list[Problem]]:
+        """Score-ready submission from a document read once: its SHA-256 is of the bytes parsed."""
         import attrs
 
-        submission = attrs.evolve(submission, sha256=_sha256(path))
-        return rubric, submission, missing
+        rubric = self.rubric_for(doc, rubric_ref)
+        submission, missing = submission_from_document(doc, rubric)
+        return rubric, attrs.evolve(submission, sha256=doc.sha256), missing
 
     def rubric_for(self, doc: Document, rubric_ref: str | None) -> Any:
-        if rubric_ref:
-            return self.rubric(rubric_ref)
-        ref = peek_rubric_ref(doc)
-        if ref is None:
-            raise InputError(
-                doc.problem(("rubric",), "没有写明所用评分细则（rubric: {id: …, version: …}），也没有用 --rubric 指定")
-            )
-        try:
-            return self.rubric(*ref)
-        except InputError as exc:
-            if exc.problems and not exc.problems[0].file:
-                raise InputError([doc.problem(("rubric", "id"), p.message) for p in exc.problems]) from None
-            raise
+        """The evaluator's rubric (``--rubric``, or the run's pin), else the registered one the submission names."""
+        pinned = self.rubric(rubric_ref) if rubric_ref else self.rubrics.pinned_rubric()
+        return self.rubrics.for_submission(doc, pinned)
 
     def emit(self, text: str, output: str | None, inputs: tuple[str, ...] = ()) -> None:
         if output:
@@ -345,12 +326,19 @@ class App:
             issued = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
         except ValueError:
             raise UsageError(f"--date 应为日期，写成 2018-03-01 这样，实际为“{args.date}”") from None
+        # bodies upload into the source folder: a rubric folder inside it could name their own rubric
+        dirs, dropped = split_upload_folders(self.dirs, Path(args.source))
+        for folder in dropped:
+            self.err.write(
+                f"提醒：评分细则文件夹 {folder} 位于材料文件夹中（各单位上传材料的位置），本次不从中查找细则\n"
+            )
         options = BatchOptions(
             source=Path(args.source),
             outdir=Path(args.output),
             review_dir=Path(args.review_dir) if args.review_dir else None,
             jobs=args.jobs,
-            rubric_dirs=tuple(str(d) for d in self.dirs),
+            rubric_dirs=tuple(str(d) for d in dirs),
+            rubric=pinned_source(Rubrics(dirs), args.rubric),
             templates_dir=Path(args.templates) if args.templates else None,
             issued_on=issued,
             force=args.force,
@@ -377,6 +365,15 @@ class App:
         return run_plan(self, args)
 
 
+def pinned_source(rubrics: Rubrics, ref: str | None) -> Source | None:
+    """The bytes of the rubric pinned for a whole batch, read once and checked before any file is scored."""
+    if not ref:
+        return None
+    source = rubrics.source_for(ref)
+    rubrics.load(source)
+    return source
+
+
 def issued_on(value: str | None) -> dt.date:
     """The scoring date printed on scorecards: --date, or today (read here, at the edge)."""
     if not value:
@@ -385,18 +382,6 @@ def issued_on(value: str | None) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"--date 应为日期，写成 2018-03-01 这样，实际为“{value}”") from None
-
-
-def rubric_from_document_with_hash(doc: Document, path: Path) -> Any:
-    import attrs
-
-    return attrs.evolve(rubric_from_document(doc), sha256=_sha256(path))
-
-
-def _sha256(path: str | Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def run(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:

@@ -152,7 +152,7 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def load_side(app: Any, path: str, review: str | None, figure: str) -> Side:
+def load_side(app: Any, path: str, review: str | None, figure: str, rubric: str | None = None) -> Side:
     """A submission (.yaml, scored now) or a result (.json)."""
     if path.lower().endswith(".json"):
         if review:
@@ -166,12 +166,12 @@ def load_side(app: Any, path: str, review: str | None, figure: str) -> Side:
         return side_from_dict(data, Path(path).name, figure)
     from .engine import evaluate
 
-    rubric, submission, _missing = app.submission(path, None)
-    result = evaluate(rubric, submission)
+    used, submission, _missing = app.submission(path, rubric)
+    result = evaluate(used, submission)
     if review:
         from .review import apply_review, load_review
 
-        result = apply_review(result, load_review(review, rubric), rubric, submission)
+        result = apply_review(result, load_review(review, used), used, submission)
     return side_from_dict(result.to_dict(), Path(path).name, figure)
 
 
@@ -421,8 +421,8 @@ def compare_view(c: dict[str, Any], issued_on: dt.date, show_all: bool) -> dict[
 
 
 def run_compare(app: Any, args: argparse.Namespace) -> int:
-    a = load_side(app, args.a, args.review_a, args.a_figure)
-    b = load_side(app, args.b, args.review_b, args.b_figure)
+    a = load_side(app, args.a, args.review_a, args.a_figure, args.rubric_a or args.rubric)
+    b = load_side(app, args.b, args.review_b, args.b_figure, args.rubric_b or args.rubric)
     mapping = load_mapping(args.mapping, a, b) if args.mapping else None
     c = compare(a, b, mapping)
     app.out.write(compare_json(c) if args.format == "json" else compare_text(c, args.all))

@@ -31,7 +31,7 @@ from .numbers import fmt
 from .result import NodeResult, Result, ReviewNote, ReviewSummary, show_value
 from .submission import BOOL_WORDS, _typed, fact_schema
 from .validation import make_validator, packaged_validator, schema_problems
-from .yamlio import Document, Path_, load_text, read_text
+from .yamlio import Document, Path_, load_file, load_text
 
 REVIEW_SUFFIXES = (".review.yaml", ".review.yml", ".yaml", ".yml")
 
@@ -79,9 +79,8 @@ class Review:
 
 def load_review(path: str | Path, rubric: m.Rubric) -> Review:
     """Read and check a review file against ``rubric``; raise :class:`ReviewError` listing every problem."""
-    text = read_text(path)
-    review = review_from_document(load_text(text, str(path)), rubric)
-    return attrs.evolve(review, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    doc = load_file(path)  # read once: the recorded SHA-256 is of the bytes reviewed
+    return attrs.evolve(review_from_document(doc, rubric), sha256=doc.sha256)
 
 
 def review_from_text(text: str, rubric: m.Rubric, file: str = "<review>") -> Review:

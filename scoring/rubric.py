@@ -18,17 +18,15 @@ from . import model as m
 from .errors import Problem, RubricError
 from .expr import CompileError, Expression, compile_expression
 from .validation import packaged_validator, schema_problems
-from .yamlio import Document, Path_, load_text, read_text
+from .yamlio import Document, Path_, load_file, load_text
 
 SPECIAL_NAMES = {"base"}  # readable in bonus gates only
 
 
 def load_rubric(path: str | Path) -> m.Rubric:
-    text = read_text(path)
-    doc = load_text(text, str(path))
-    rubric = rubric_from_document(doc)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return _with(rubric, sha256=digest)
+    """Read the file once; its SHA-256 is of exactly the bytes parsed (what ``sha256sum`` prints)."""
+    doc = load_file(path)
+    return _with(rubric_from_document(doc), sha256=doc.sha256)
 
 
 def rubric_from_text(text: str, file: str = "<rubric>") -> m.Rubric:

@@ -20,7 +20,7 @@ from . import model as m
 from .errors import Problem, SubmissionError
 from .numbers import fmt
 from .validation import make_validator, schema_problems
-from .yamlio import Document, Path_, load_text, read_text
+from .yamlio import Document, Path_, load_file, load_text
 
 MAX_COUNT = 10**12
 # a date that exists (leap years included), so that editors, which check "format" by shape only,
@@ -311,8 +311,11 @@ def peek_rubric_ref(doc: Document) -> tuple[str, str] | None:
 
 
 def load_submission(path: str | Path, rubric: m.Rubric) -> tuple[m.Submission, list[Problem]]:
-    text = read_text(path)
-    return submission_from_text(text, rubric, str(path))
+    doc = load_file(path)  # read once: the recorded SHA-256 is of the bytes scored
+    submission, missing = submission_from_document(doc, rubric)
+    import attrs
+
+    return attrs.evolve(submission, sha256=doc.sha256), missing
 
 
 def submission_from_text(text: str, rubric: m.Rubric, file: str = "<submission>") -> tuple[m.Submission, list[Problem]]:

@@ -15,6 +15,7 @@ nothing, and build plain data ourselves:
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -74,6 +75,8 @@ class Document:
     positions: dict[Path_, tuple[int, int]]
     # where each mapping key itself was written (for "unknown key" messages)
     key_positions: dict[Path_, tuple[int, int]] = attrs.field(factory=dict)
+    # SHA-256 of exactly the bytes parsed (load_file/load_bytes); "" when built from text
+    sha256: str = ""
 
     def locate(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor."""
@@ -102,6 +105,11 @@ def format_path(path: Path_) -> str:
 
 def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
     """Read a text file as UTF-8 (BOM allowed) or UTF-16 with BOM; refuse the rest."""
+    return decode(read_bytes(path, max_bytes), str(path))
+
+
+def read_bytes(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The file's bytes, read once (at most ``max_bytes``): callers parse and hash these same bytes."""
     name = str(path)
     note_input(path)
     try:
@@ -115,7 +123,7 @@ def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
         raise InputError(Problem(f"无法读取文件：{os_error_text(exc)}", name)) from None
     if len(raw) > max_bytes:
         raise InputError(Problem(f"文件过大（超过 {max_bytes // (1024 * 1024)} MiB），请检查是否选错了文件", name))
-    return decode(raw, name)
+    return raw
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -181,8 +189,14 @@ def _check_text(text: str, name: str) -> str:
 
 
 def load_file(path: str | Path, display_name: str | None = None) -> Document:
-    name = display_name or str(path)
-    return load_text(read_text(path), name)
+    """Read ``path`` once; the document records the SHA-256 of the bytes it was parsed from."""
+    return load_bytes(read_bytes(path), display_name or str(path))
+
+
+def load_bytes(raw: bytes, file: str = "<输入>") -> Document:
+    """Decode and parse ``raw``; ``Document.sha256`` is the digest of exactly these bytes."""
+    doc = load_text(decode(raw, file), file)
+    return attrs.evolve(doc, sha256=hashlib.sha256(raw).hexdigest())
 
 
 def load_text(text: str, file: str = "<输入>") -> Document:
