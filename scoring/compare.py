@@ -19,10 +19,12 @@ from typing import Any
 
 import attrs
 
+from . import resultjson
 from .errors import InputError, Problem, UsageError
 from .numbers import ZERO, fmt
+from .resultjson import Fields
 from .validation import make_validator, schema_problems
-from .yamlio import Document, load_file, read_text
+from .yamlio import Document, load_file
 
 FIGURES = {"self": "自评分", "computed": "系统核算分", "reviewed": "核定分", "final": "最终得分"}
 
@@ -98,54 +100,95 @@ class Mapping:
 # -- sides ---------------------------------------------------------------------------------------------
 
 
-def side_from_dict(data: dict[str, Any], file: str, figure: str) -> Side:
-    """A side from ``Result.to_dict()`` (or a result JSON file)."""
-    review = data.get("review")
+def side_from_dict(data: dict[str, Any], file: str, figure: str, origin: str = "") -> Side:
+    """A side from ``Result.to_dict()`` or a result JSON file (see :mod:`scoring.resultjson`):
+    every field read is checked, so a hand-edited file is refused with the field named
+    (messages name ``origin``, the path as given, or else ``file``)."""
+    f = Fields(origin or file)
+    if not isinstance(data, dict):
+        raise f.fail("", "评分结果的最外层应为映射（{…}）")
+    review = f.get(data, "review", "", "object", nullable=True) if "review" in data else None
     if figure == "final":
         figure = "reviewed" if review else "computed"
     if figure == "reviewed" and not review:
         raise InputError(Problem("这份结果没有核定记录，不能取核定分（可改用 --a-figure/--b-figure computed）", file))
-    raw = data["nodes"]
-    children: dict[str, list[dict[str, Any]]] = {}
-    for n in raw:
-        if n.get("parent"):
-            children.setdefault(n["parent"], []).append(n)
-
-    def value(n: dict[str, Any]) -> Decimal | None:
-        if figure == "computed":
-            return _dec(n["points"])
-        if figure == "reviewed":
-            return _dec(n["reviewed_points"])
-        own = _dec(n.get("self_points"))
-        if own is not None:
-            return own
-        parts = [p for p in (value(c) for c in children.get(n["id"], ())) if p is not None]
-        return sum(parts, ZERO) if parts else None
-
-    nodes = tuple(
-        Node(n["id"], n["title"], n.get("parent") or "", n["depth"], Decimal(str(n["max"])), value(n)) for n in raw
-    )
-    score = data["score"]
+    raw = f.get(data, "nodes", "", "list")
+    key = {"computed": "points", "reviewed": "reviewed_points", "self": "self_points"}[figure]
+    parsed: list[tuple[str, str, str, int, Decimal]] = []
+    own: dict[str, Decimal | None] = {}
+    children: dict[str, list[str]] = {}
+    for i, n in enumerate(raw):
+        f.get(raw, i, "nodes", "object")
+        path = f"nodes[{i}]"
+        ident = f.get(n, "id", path, "text")
+        if ident in own:
+            raise f.fail(f"{path}.id", f"评分项编号“{ident}”重复出现")
+        parent = (f.get(n, "parent", path, "text", nullable=True) if "parent" in n else None) or ""
+        depth = f.get(n, "depth", path, "integer")
+        maximum = _dec(f.get(n, "max", path, "number"))
+        assert maximum is not None
+        present = figure != "self" or key in n
+        own[ident] = _dec(f.get(n, key, path, "number", nullable=True)) if present else None
+        parsed.append((ident, f.get(n, "title", path, "text"), parent, depth, maximum))
+        if parent:
+            children.setdefault(parent, []).append(ident)
+    values = own if figure != "self" else _self_points(own, children, f)
+    nodes = tuple(Node(i, t, p, d, mx, values[i]) for i, t, p, d, mx in parsed)
+    score = f.get(data, "score", "", "object")
     if figure == "computed":
-        total, grade = _dec(score["final"]), data["grade"]
+        total, grade = _dec(f.get(score, "final", "score", "number", nullable=True)), f.get(data, "grade", "", "text")
     elif figure == "reviewed":
-        total, grade = _dec(review["final"]), review["grade"]
+        assert review is not None
+        total = _dec(f.get(review, "final", "review", "number", nullable=True))
+        grade = f.get(review, "grade", "review", "text")
     else:
-        part = data["self_assessment"]
-        total = _dec(part["declared_total"] if part["declared_total"] is not None else part["total"])
+        part = f.get(data, "self_assessment", "", "object")
+        declared = f.get(part, "declared_total", "self_assessment", "number", nullable=True)
+        total = _dec(
+            declared if declared is not None else f.get(part, "total", "self_assessment", "number", nullable=True)
+        )
         grade = ""
+    agency = f.get(data, "agency", "", "object")
+    rubric = f.get(data, "rubric", "", "object")
+    version = rubric.get("version")
+    if not isinstance(version, str):
+        version = f.get(rubric, "version", "rubric", "number")
     return Side(
         file=file,
-        agency=data["agency"]["name"],
-        year=data["year"],
-        rubric_id=data["rubric"]["id"],
-        rubric_version=str(data["rubric"]["version"]),
-        rubric_title=data["rubric"]["title"],
+        agency=f.get(agency, "name", "agency", "text"),
+        year=f.get(data, "year", "", "integer"),
+        rubric_id=f.get(rubric, "id", "rubric", "text"),
+        rubric_version=str(version),
+        rubric_title=f.get(rubric, "title", "rubric", "text"),
         figure=figure,
         total=total,
         grade=grade,
         nodes=nodes,
     )
+
+
+def _self_points(
+    own: dict[str, Decimal | None], children: dict[str, list[str]], f: Fields
+) -> dict[str, Decimal | None]:
+    """自评分 per node: its own, else the sum of its children's (iteratively: a file may nest deeply or loop)."""
+    done: dict[str, Decimal | None] = {}
+    for root in own:
+        stack, path = [(root, False)], set()
+        while stack:
+            ident, finished = stack.pop()
+            if finished:
+                parts = [p for c in children.get(ident, ()) if (p := done.get(c)) is not None]
+                done[ident] = own.get(ident) if own.get(ident) is not None else (sum(parts, ZERO) if parts else None)
+                path.discard(ident)
+                continue
+            if ident in done:
+                continue
+            if ident in path:
+                raise f.fail("nodes", f"评分项“{ident}”的上下级关系形成了循环")
+            path.add(ident)
+            stack.append((ident, True))
+            stack.extend((c, False) for c in children.get(ident, ()) if c not in done)
+    return done
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -157,13 +200,10 @@ def load_side(app: Any, path: str, review: str | None, figure: str, rubric: str 
     if path.lower().endswith(".json"):
         if review:
             raise InputError(Problem("评分结果 JSON 已包含核定信息，不能再指定核定记录", review))
-        try:
-            data = json.loads(read_text(path))
-        except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"不是有效的 JSON：{exc.msg}", path, exc.lineno, exc.colno)) from None
+        data = resultjson.load(path)  # bounded depth and digits, no NaN, exact decimals
         if not isinstance(data, dict) or not {"nodes", "score", "agency", "rubric"} <= set(data):
             raise InputError(Problem("这不是 scoring 生成的评分结果 JSON（缺少 nodes、score 等内容）", path))
-        return side_from_dict(data, Path(path).name, figure)
+        return side_from_dict(data, Path(path).name, figure, origin=path)
     from .engine import evaluate
 
     used, submission, _missing = app.submission(path, rubric)

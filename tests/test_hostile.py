@@ -68,6 +68,7 @@ GENERATED: dict[str, Callable[[], bytes]] = {
     "sub-deep-block.yaml": _deep_block,
     "sub-long-line.yaml": lambda: (HEAD + "facts:\n  meetings: 1\n  note: " + "长" * 200_000 + "\n").encode(),
     "sub-long-text.yaml": lambda: (HEAD + "facts:\n  meetings: 1\n  note: " + "长" * 6_000 + "\n").encode(),
+    "res-deep-nesting.json": lambda: b"[" * 100_000,
 }
 DIRECTORIES = {"sub-directory.yaml"}
 ABSENT = {"sub-missing-file.yaml"}
@@ -76,6 +77,7 @@ DEFAULT_ARGV = {
     "submission": ["validate", "{file}", "--rubric", "rubric.yaml"],
     "rubric": ["validate", "{file}"],
     "review": ["render", "ok.yaml", "--rubric", "rubric.yaml", "--review", "{file}", "-o", "out.pdf"],
+    "result": ["compare", "{file}", "{file}"],
 }
 
 
