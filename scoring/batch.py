@@ -37,7 +37,7 @@ import attrs
 
 from . import __version__
 from .errors import InputError, Problem, ScoringError
-from .iofiles import write_atomic
+from .iofiles import ensure_folder, write_atomic
 from .progress import Progress
 from .registry import Source
 from .summary import build_summary, errors_text, failed_row, row_from_result, skipped_row, summary_csv, summary_xlsx
@@ -226,7 +226,7 @@ def run_batch(options: BatchOptions, stderr: IO[str], tty: bool | None = None) -
     stems = output_stems(files)
     items = [(str(f), s) for f, s in zip(files, stems, strict=True)]
     outdir = options.outdir
-    outdir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(outdir)  # a file, /dev/null/x, a read-only disk: a message before any work
     sweep_partials(outdir)
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(items)))
     # One file per task: a file takes ~1 s, a task's overhead ~0.1 ms, and bigger chunks left
