@@ -18,7 +18,6 @@ completed the required facts.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -28,6 +27,8 @@ import attrs
 
 from . import model as m
 from .textual import width
+from .yamltext import comment as one_line
+from .yamltext import quoted
 
 FORMATS = ("2008", "2019", "2021")
 
@@ -880,16 +881,16 @@ FORMAT_NAMES = {
 
 def _scalar(fact: m.Fact, value: Any) -> str:
     if isinstance(value, list):
-        return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
+        return "[" + ", ".join(quoted(str(v)) for v in value) + "]"
     if isinstance(value, bool):
         return '"是"' if value else '"否"'
     if isinstance(value, int | Decimal) and fact.type in ("count", "integer", "decimal"):
         return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return quoted(str(value))
 
 
 def _comment(text: str) -> str:
-    return " ".join(str(text).split())
+    return one_line(" ".join(str(text).split()))  # one line, whatever the report or rubric text
 
 
 def _where(found: Found) -> str:
@@ -904,7 +905,7 @@ def draft_yaml(ex: Extraction, rubric: m.Rubric, source: str) -> str:
     dropped = sorted(k for k in ex.facts if k not in rubric.fact_index)
     out: list[str] = [
         f"# 年度报告草稿：由 scoring extract 从“{_comment(source)}”读出",
-        f"# 格式：{FORMAT_NAMES[ex.format]}；评分细则 {rubric.id}（{rubric.title}）",
+        f"# 格式：{FORMAT_NAMES[ex.format]}；评分细则 {rubric.id}（{_comment(rubric.title)}）",
         "#",
         "# 这是待补全的草稿。数值旁的注释是它在报告中的出处（行号和原句），请逐项对照原文核对；",
         "# “~”表示没有读到。补全后检查并评分：",
@@ -917,30 +918,28 @@ def draft_yaml(ex: Extraction, rubric: m.Rubric, source: str) -> str:
         out.append("# 按标题找到的部分：")
         for label in part_options:
             if label in ex.parts:
-                out.append(f"#   - {label} ← {_where(ex.parts[label])}")
+                out.append(f"#   - {_comment(label)} ← {_where(ex.parts[label])}")
         out.append("# 没有找到标题的部分（请在正文中核对，确无再保留缺项）：")
         missing_parts = [label for label in part_options if label not in ex.parts]
-        out += [f"#   - {label}" for label in missing_parts] or ["#   （无）"]
+        out += [f"#   - {_comment(label)}" for label in missing_parts] or ["#   （无）"]
     not_found = [f for f in ALWAYS + KEY_FIGURES[ex.format] if f in rubric.fact_index and f not in facts]
     missing = [f"{rubric.fact_index[f].label}（{f}）" for f in not_found] + list(_table_coverage(rubric, facts))
     out.append("# 没有读到的主要数字和事项：")
-    out += [f"#   - {line}" for line in missing] or ["#   （无）"]
+    out += [f"#   - {_comment(line)}" for line in missing] or ["#   （无）"]
     if ex.also:
         out.append("# 另见（读到但未填入的其他说法，请核对）：")
         for fact, found in ex.also:
             label = rubric.fact_index[fact].label if fact in rubric.fact_index else fact
-            out.append(f"#   - {label}：{found.value} ← {_where(found)}")
+            out.append(f"#   - {_comment(label)}：{_comment(found.value)} ← {_where(found)}")
     if dropped:
-        out.append("# 本细则没有对应事实、未填入的读数：" + "、".join(dropped))
+        out.append("# 本细则没有对应事实、未填入的读数：" + _comment("、".join(dropped)))
     out.append("")
-    out.append(f"rubric: {{id: {rubric.id}, version: {json.dumps(rubric.version)}}}")
+    out.append(f"rubric: {{id: {rubric.id}, version: {quoted(rubric.version)}}}")
     out.append("")
     out.append("agency:")
     if ex.agency:
         note = "（推断，请核对）" if ex.agency.how else ""
-        out.append(
-            f"  name: {json.dumps(ex.agency.value, ensure_ascii=False)}   # 单位名称{note} ← {_where(ex.agency)}"
-        )
+        out.append(f"  name: {quoted(str(ex.agency.value))}   # 单位名称{note} ← {_where(ex.agency)}")
     else:
         out.append('  name: "（未读出单位名称，请填写）"')
     out.append('  region: ""')
@@ -953,7 +952,7 @@ def draft_yaml(ex: Extraction, rubric: m.Rubric, source: str) -> str:
     out.append("facts:")
     previous = None
     for group in rubric.groups:
-        out.append(f"  # ───── {group.label} ─────")
+        out.append(f"  # ───── {_comment(group.label)} ─────")
         for fact_id in group.facts:
             fact = rubric.fact_index[fact_id]
             found = facts.get(fact_id)

@@ -6,15 +6,11 @@ text and the criteria it feeds, so an agency can fill it in like a form.
 
 from __future__ import annotations
 
-import json
-
 from . import model as m
 from .numbers import fmt
 from .submission import fact_uses
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+from .yamltext import comment as c
+from .yamltext import quoted
 
 
 def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
@@ -22,8 +18,8 @@ def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
     # default: the schema beside the file (scoring template -o writes it there; see scoring.editor)
     ref = schema_ref or f"{rubric.id}.submission.schema.json"
     out = [
-        f"# yaml-language-server: $schema={ref}",
-        f"# {rubric.title}（{rubric.version}）自评材料",
+        f"# yaml-language-server: $schema={c(ref)}",
+        f"# {c(rubric.title)}（{c(rubric.version)}）自评材料",
         "#",
         "# 填写说明：",
         "#   1. 只改冒号后面的值；“~”表示未填写，知道的请替换为实际数值。",
@@ -33,7 +29,7 @@ def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
         "",
         "rubric:",
         f"  id: {rubric.id}",
-        f"  version: {_quote(rubric.version)}",
+        f"  version: {quoted(rubric.version)}",
         "",
         "agency:",
         '  name: ""          # 单位全称（必填）',
@@ -46,7 +42,7 @@ def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
         "facts:",
     ]
     for group in rubric.groups:
-        out.append(f"  # ───── {group.label} ─────")
+        out.append(f"  # ───── {c(group.label)} ─────")
         for fact_id in group.facts:
             fact = rubric.fact_index[fact_id]
             kind = m.FACT_TYPES[fact.type]
@@ -54,14 +50,14 @@ def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
                 kind += "：" + " / ".join(fact.options)
             unit = f"，单位：{fact.unit}" if fact.unit else ""
             need = "，必填" if fact.required else ""
-            out.append(f"  # {fact.label}（{kind}{unit}{need}）")
+            out.append(f"  # {c(fact.label)}（{c(kind)}{c(unit)}{need}）")
             if fact.help:
-                out.append(f"  #   说明：{fact.help}")
+                out.append(f"  #   说明：{c(fact.help)}")
             used = feeds.get(fact.id, [])
             if used:
                 names = "；".join(f"{n.id} {n.title}" for n in used[:4])
                 more = f" 等 {len(used)} 项" if len(used) > 4 else ""
-                out.append(f"  #   用于评分：{names}{more}")
+                out.append(f"  #   用于评分：{c(names)}{more}")
             value = "[]" if fact.type == "multi_choice" else "~"
             out.append(f"  {fact.id}: {value}")
         out.append("")
@@ -69,7 +65,9 @@ def skeleton(rubric: m.Rubric, schema_ref: str = "") -> str:
     out.append("self_scores:")
     for node in rubric.all_nodes():
         indent = "  " * (1 + _depth(rubric, node.id))
-        out.append(f"  {node.id}: ~{' ' * max(1, 28 - len(node.id))}# {indent[2:]}{node.title}（满分 {fmt(node.max)}）")
+        out.append(
+            f"  {node.id}: ~{' ' * max(1, 28 - len(node.id))}# {indent[2:]}{c(node.title)}（满分 {fmt(node.max)}）"
+        )
     out += [
         "",
         "self_total: ~      # 自评总分（如在评分表中填写了总分，请照填，系统会核对合计）",
