@@ -551,22 +551,17 @@ class Renderer:
         import jinja2
 
         from .fonts import prepare_fonts
+        from .templating import describe, environment
 
         self.templates_dir = (Path(templates_dir) if templates_dir else default_templates_dir()).resolve()
         for name in (TEMPLATE, STYLESHEET):
             if not (self.templates_dir / name).is_file():
                 raise RenderError(f"模板文件夹 {self.templates_dir} 中缺少 {name}")
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(self.templates_dir)),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = environment([self.templates_dir])  # sandboxed: templates may come from an evaluator
         try:
             self.template = self.env.get_template(TEMPLATE)
-        except jinja2.TemplateSyntaxError as exc:
-            raise RenderError(f"模板 {exc.filename or TEMPLATE} 第 {exc.lineno} 行语法有误：{exc.message}") from exc
+        except jinja2.TemplateError as exc:
+            raise RenderError(describe(exc, str(self.templates_dir / TEMPLATE))) from exc
         self.css_text = (self.templates_dir / STYLESHEET).read_text(encoding="utf-8")
 
         import weasyprint
@@ -597,14 +592,15 @@ class Renderer:
 
     # -- documents --------------------------------------------------------------------------
     def _render(self, card: Card, standalone: bool) -> str:
-        import jinja2
         from markupsafe import Markup
+
+        from .templating import describe
 
         css = Markup(self.css_text) if standalone else ""  # our own stylesheet file, never submitted text
         try:
             return self.template.render(card=card.data, css=css, standalone=standalone)
-        except jinja2.TemplateError as exc:
-            raise RenderError(f"模板 {self.templates_dir / TEMPLATE} 无法生成评分表：{exc}") from exc
+        except Exception as exc:  # whatever a template does wrong (sandbox refusal, 1/0): its file and line
+            raise RenderError(describe(exc, str(self.templates_dir / TEMPLATE))) from exc
 
     def html(self, result: Result, issued_on: dt.date) -> str:
         """A standalone HTML scorecard (CSS inlined) for viewing in a browser."""

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from .render import GlyphError, Renderer, RenderError, default_templates_dir, gc_paused, printed_text
+from .templating import describe, environment
 
 
 class ReportRenderer:
     """Renders ``<name>.html.j2`` + ``<name>.css`` to PDF with a scorecard renderer's set-up."""
 
     def __init__(self, renderer: Renderer | None = None, templates_dir: Path | None = None) -> None:
-        import jinja2
 
         self.renderer = renderer or Renderer(templates_dir)
         folders = [str(self.renderer.templates_dir)]
@@ -30,13 +30,7 @@ class ReportRenderer:
         if packaged != self.renderer.templates_dir:
             folders.append(str(packaged))
         self.folders = [Path(f) for f in folders]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(folders),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = environment(folders)  # sandboxed, as for scorecards
         self._css: dict[str, Any] = {}
 
     def families(self) -> dict[str, str]:
@@ -60,14 +54,12 @@ class ReportRenderer:
         raise RenderError(f"模板文件夹中缺少 {name}.css")
 
     def html(self, name: str, view: dict[str, Any], standalone: bool = True) -> str:
-        import jinja2
-
+        css = self.css_text(name) if standalone else ""
         try:
             template = self.env.get_template(f"{name}.html.j2")
-            css = self.css_text(name) if standalone else ""
             return template.render(view=view, css=css, standalone=standalone)
-        except jinja2.TemplateError as exc:
-            raise RenderError(f"模板 {name}.html.j2 无法生成：{exc}") from exc
+        except Exception as exc:  # whatever a template does wrong (sandbox refusal, 1/0): its file and line
+            raise RenderError(describe(exc, f"{name}.html.j2")) from exc
 
     def pdf(self, name: str, view: dict[str, Any]) -> bytes:
         r = self.renderer
