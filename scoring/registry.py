@@ -127,8 +127,6 @@ class Registry:
         return self._index
 
     def _add(self, path: Path) -> None:
-        import hashlib
-
         try:
             raw = read_bytes(path)
             doc = load_bytes(raw, str(path))
@@ -140,9 +138,7 @@ class Registry:
         meta = doc.data.get("rubric")
         if not isinstance(meta, dict) or not isinstance(meta.get("id"), str):
             return
-        entry = Entry(
-            meta["id"], version_text(meta.get("version")), path, Source(str(path), raw), hashlib.sha256(raw).hexdigest()
-        )
+        entry = Entry(meta["id"], version_text(meta.get("version")), path, Source(str(path), raw), doc.sha256)
         assert self._index is not None
         self._index.setdefault(entry.id, []).append(entry)
 
