@@ -7,6 +7,8 @@ and what was found. The CLI prints them; nothing else prints tracebacks.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 
@@ -41,7 +43,28 @@ class Problem:
         return f"{self.where()}: {field}{self.message}"
 
 
-class ScoringError(Exception):
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+class ExactPickle:
+    """Mixin for exceptions: pickled with their state, unpickled without calling ``__init__``.
+
+    Python pickles an exception as ``cls(*self.args)``: a subclass whose ``__init__`` takes
+    other arguments than it passes to ``Exception.__init__`` (``GlyphError(missing)`` builds a
+    message from a list) fails to unpickle, and one that keeps extra attributes loses them.
+    In a batch the failure to unpickle a worker's error breaks the whole process pool, so every
+    exception class of this package uses this mixin and comes back exactly as it left."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        assert isinstance(self, BaseException)
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class ScoringError(ExactPickle, Exception):
     """Base of every error this project raises on purpose (exit code 1)."""
 
     exit_code = 1

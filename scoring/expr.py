@@ -34,6 +34,8 @@ from typing import Any
 
 import attrs
 
+from .errors import ExactPickle
+
 MAX_SOURCE_CHARS = 2000
 MAX_DEPTH = 40
 MAX_LIST = 500
@@ -44,7 +46,7 @@ Fn = Callable[[Env], Any]
 _CONTEXT = Context(prec=34, Emax=10_000, Emin=-10_000, traps=None)
 
 
-class MissingFact(Exception):
+class MissingFact(ExactPickle, Exception):
     """Raised during evaluation when a fact the expression reads has no value."""
 
     def __init__(self, name: str) -> None:
@@ -52,7 +54,7 @@ class MissingFact(Exception):
         self.name = name
 
 
-class CompileError(Exception):
+class CompileError(ExactPickle, Exception):
     """The expression text is not valid in the rubric language."""
 
     def __init__(self, message: str, offset: int = 0) -> None:
@@ -61,7 +63,7 @@ class CompileError(Exception):
         self.offset = offset
 
 
-class EvalError(Exception):
+class EvalError(ExactPickle, Exception):
     """The expression is valid but failed on these values (e.g. divided by zero)."""
 
 

@@ -19,10 +19,12 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .errors import ExactPickle
+
 MAX_LOG = 100
 
 
-class RefusedURL(ValueError):
+class RefusedURL(ExactPickle, ValueError):
     """A URL outside what the scorecard may read (WeasyPrint logs it and goes on)."""
 
 

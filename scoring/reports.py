@@ -61,6 +61,28 @@ class ReportRenderer:
         except Exception as exc:  # whatever a template does wrong (sandbox refusal, 1/0): its file and line
             raise RenderError(describe(exc, f"{name}.html.j2")) from exc
 
+    def printable(self, view: Any) -> tuple[Any, list[str]]:
+        """``view`` with every character the fonts cannot print shown as its code (``〔U+1F600〕``),
+        and those characters. For reports that must be drawn whatever the bodies typed (the
+        batch summary lists every body): a scorecard instead refuses such text (:class:`GlyphError`)."""
+        coverage = self.renderer.fonts.uncovered
+        missing: dict[str, None] = {}
+
+        def walk(value: Any) -> Any:
+            if isinstance(value, str):
+                chars = coverage(value)
+                if not chars:
+                    return value
+                missing.update(dict.fromkeys(chars))
+                return "".join(f"〔U+{ord(c):04X}〕" if c in chars else c for c in value)
+            if isinstance(value, dict):
+                return {k: walk(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return type(value)(walk(v) for v in value)
+            return value
+
+        return walk(view), list(missing)
+
     def pdf(self, name: str, view: dict[str, Any]) -> bytes:
         r = self.renderer
         html = self.html(name, view, standalone=False)
