@@ -9,7 +9,9 @@ dict made by :func:`row_from_result` in the worker that scored the file (or
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -428,9 +430,33 @@ def summary_xlsx(summary: dict[str, Any]) -> bytes:
     for row in ws.iter_rows():
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return reproducible_xlsx(book, _issued_on(summary))
+
+
+def _issued_on(summary: dict[str, Any]) -> dt.date:
+    text = (summary.get("meta") or {}).get("issued_on")
+    return dt.date.fromisoformat(text) if text else dt.date(1980, 1, 1)
+
+
+def reproducible_xlsx(book: Any, day: dt.date) -> bytes:
+    """The workbook's bytes, the same for the same content: openpyxl stamps the document
+    properties with the clock (``book.save`` sets ``modified`` to now) and every zip entry
+    with the time it was written. Both become ``day`` (the scoring date, ``--date``)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    stamp = dt.datetime(day.year, day.month, day.day)
+    book.properties.created = book.properties.modified = stamp
+    raw = io.BytesIO()
+    ExcelWriter(book, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    out = io.BytesIO()
+    date_time = (max(day.year, 1980), day.month, day.day, 0, 0, 0)  # zip dates start in 1980
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            target.writestr(info, source.read(entry))
+    return out.getvalue()
 
 
 def _xlsx_value(value: Any) -> Any:
