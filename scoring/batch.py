@@ -6,26 +6,40 @@
   itself; only a small summary row travels back to the parent.
 * One bad file never stops the batch: every failure becomes a row with its
   located messages. A worker that dies is replaced and its files retried one by
-  one; a file that kills a worker twice is reported as failed.
+  one; a file that kills a worker twice is reported as failed. A file that takes
+  longer than ``--timeout`` seconds is reported as failed, its worker killed and
+  replaced. Every exception pickles exactly (:class:`~scoring.errors.ExactPickle`),
+  and anything else a worker raises is turned into one that does.
+* Workers end when the parent is gone, even after ``kill -9``
+  (:mod:`scoring.lifeline`), and remove their temporary folder (:mod:`scoring.tempdirs`).
+* One batch at a time per output folder (:mod:`scoring.folderlock`). At the start
+  the previous run's ``summary.*`` and ``errors.txt`` are removed: a summary in the
+  folder always describes the scorecards beside it.
+* Output names are unique and depend only on the file's own name (:func:`output_stems`),
+  so a re-run, or a folder with more files, names every file's outputs the same way.
 * Every output is written atomically (temporary file + rename). On SIGINT or
   SIGTERM the workers finish the file in hand, leftover temporary files are
   removed, and the run stops without a summary; a re-run reuses every result
   that has not changed (same result JSON, scorecard present) unless ``--force``.
 * The parent writes ``summary.csv`` / ``summary.xlsx`` / ``errors.txt``; a warm
-  worker draws ``summary.pdf``.
+  worker draws ``summary.pdf``. Same inputs and options, same bytes in every output.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import io
 import json
 import multiprocessing
+import multiprocessing.util
 import os
+import pickle
 import signal
 import time
 import traceback
+import unicodedata
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,15 +49,20 @@ from typing import IO, Any
 
 import attrs
 
-from . import __version__
+from . import __version__, tempdirs
 from .errors import InputError, Problem, ScoringError
-from .iofiles import ensure_folder, write_atomic
+from .folderlock import folder_lock
+from .iofiles import ensure_folder, os_error_text, write_atomic
+from .lifeline import exit_with_parent
 from .progress import Progress
 from .registry import Source
 from .summary import build_summary, errors_text, failed_row, row_from_result, skipped_row, summary_csv, summary_xlsx
 
 SUFFIXES = (".yaml", ".yml")
 OUTPUT_FOLDERS = ("", "scorecards", "results")
+#: Written at the end of a run; removed at its start, so that an interrupted run leaves none.
+SUMMARY_FILES = ("summary.pdf", "summary.csv", "summary.xlsx", "errors.txt")
+DEFAULT_TIMEOUT = 300  # seconds per file; a scorecard takes ~1 s, 40,000 evidence items ~10 s
 
 
 @attrs.frozen
@@ -59,6 +78,7 @@ class BatchOptions:
     force: bool = False  # re-render even when a result has not changed
     chunk: int = 0  # files per task; 0: one
     debug: bool = False
+    timeout: float = DEFAULT_TIMEOUT  # seconds per file; 0: no limit
 
 
 @attrs.frozen
@@ -69,6 +89,7 @@ class BatchReport:
     elapsed: float
     summary_problems: tuple[str, ...] = ()
     unused_reviews: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # reminders for the end of the run (not failures)
 
     @property
     def failed(self) -> int:
@@ -102,17 +123,50 @@ def discover(source: Path) -> list[Path]:
     )
 
 
+def output_stem(name: str) -> str:
+    """The name of a submission's outputs (``scorecards/<stem>.pdf``, ``results/<stem>.json``).
+
+    ``a.yaml`` → ``a``; every other name keeps its whole name: ``a.yml`` → ``a.yml``,
+    ``a.yaml.yaml`` → ``a.yaml.yaml``, ``a.YAML`` → ``a.YAML``. Names of the first kind never
+    end in ``.yaml``/``.yml`` and those of the second always do, so no two files share a stem,
+    and a file's stem depends on its own name only: the same on a re-run, and when files are
+    added (re-runs reuse results by these names)."""
+    if name.endswith(".yaml"):
+        stem = name[: -len(".yaml")]
+        if stem and not stem.lower().endswith(SUFFIXES):
+            return stem
+    return name
+
+
 def output_stems(files: list[Path]) -> list[str]:
-    """One output name per file: its stem, or its full name where two stems collide."""
-    stems = [f.stem for f in files]
-    seen: dict[str, int] = {}
-    for s in stems:
-        seen[s] = seen.get(s, 0) + 1
-    return [f.name if seen[f.stem] > 1 else f.stem for f in files]
+    """One output name per file (:func:`output_stem`); files are those of one folder (discover
+    does not enter sub-folders, so names are unique)."""
+    return [output_stem(f.name) for f in files]
+
+
+def _fold(stem: str) -> str:
+    """What a case-insensitive file system (Windows, macOS, most USB disks) takes as the same name."""
+    return unicodedata.normalize("NFC", stem).casefold()
+
+
+def clashing_stems(files: list[Path], stems: list[str]) -> dict[int, list[str]]:
+    """Files whose output names differ only in case (or Unicode form) from another file's:
+    index → the other files' names. On a case-insensitive disk their scorecards would be one
+    file, so they are refused, all of them (which one came first is unknowable)."""
+    groups: dict[str, list[int]] = {}
+    for i, stem in enumerate(stems):
+        groups.setdefault(_fold(stem), []).append(i)
+    return {
+        i: [files[j].name for j in members if j != i]
+        for members in groups.values()
+        if len(members) > 1
+        for i in members
+    }
 
 
 def sweep_partials(outdir: Path) -> int:
-    """Remove temporary files an interrupted write left behind (``.<name>.<random>.part``)."""
+    """Remove temporary files an interrupted write left behind (``.<name>.<random>.part``).
+    Called only while this run holds the folder's lock: no other batch is writing there."""
     removed = 0
     for folder in OUTPUT_FOLDERS:
         path = outdir / folder
@@ -124,20 +178,38 @@ def sweep_partials(outdir: Path) -> int:
     return removed
 
 
+def remove_summaries(outdir: Path) -> list[str]:
+    """Remove the previous run's summary files; their names."""
+    removed = []
+    for name in SUMMARY_FILES:
+        path = outdir / name
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise InputError(Problem(f"无法删除上次运行留下的汇总文件：{os_error_text(exc)}", str(path))) from None
+        removed.append(name)
+    return removed
+
+
 # -- worker side ------------------------------------------------------------------------------------
 
 _W: dict[str, Any] = {}
 
 
-def _init_worker(config: dict[str, Any], stop: Any) -> None:
-    """Once per worker process: signals, rubric lookup, renderer (WeasyPrint + fonts)."""
+def _init_worker(config: dict[str, Any], stop: Any, started: Any) -> None:
+    """Once per worker process: lifeline to the parent, signals, rubric lookup, renderer."""
+    exit_with_parent(config["parent_pid"], tempdirs.cleanup)  # also handles SIGTERM: clean up, leave
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The worker leaves through os._exit (no atexit); multiprocessing runs these finalizers.
+    multiprocessing.util.Finalize(None, tempdirs.cleanup, exitpriority=0)
     from .cli import App
 
     _W.clear()
     _W.update(config)
     _W["stop"] = stop
+    _W["started"] = started
     _W["app"] = App(io.StringIO(), io.StringIO(), list(config["rubric_dirs"]), config["rubric"], defaults=False)
     _W["setup_error"] = None
     try:
@@ -148,14 +220,44 @@ def _init_worker(config: dict[str, Any], stop: Any) -> None:
         _W["setup_error"] = exc
 
 
-def _work(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Score and render a chunk of files; stop early (between files) when asked to."""
+def _picklable_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Whatever a task raises reaches the parent: an exception that cannot be pickled (or
+    unpickled) would break the whole pool, so it is replaced by a RenderError saying what it was."""
+
+    @functools.wraps(fn)
+    def task(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception as exc:
+            try:
+                pickle.loads(pickle.dumps(exc))
+            except Exception:
+                raise _internal_error(exc) from None
+            raise
+
+    return task
+
+
+def _internal_error(exc: BaseException) -> ScoringError:
+    from .render import RenderError
+
+    return RenderError(f"内部错误：{type(exc).__name__}: {exc}（请把输入文件和 --debug 输出反馈给维护人员）")
+
+
+Item = tuple[int, str, str]  # (index in the run, path, output stem)
+
+
+@_picklable_errors
+def _work(items: list[Item]) -> list[dict[str, Any]]:
+    """Score and render a chunk of files; stop early (between files) when asked to.
+    Each file's start is announced to the parent, which enforces the time limit."""
     if _W["setup_error"] is not None:
         raise _W["setup_error"]
     rows = []
-    for path, stem in items:
+    for index, path, stem in items:
         if _W["stop"].is_set():
             break
+        _W["started"].put((os.getpid(), index))
         rows.append(_one(Path(path), stem))
     return rows
 
@@ -193,8 +295,8 @@ def _one(path: Path, stem: str) -> dict[str, Any]:
         row = row_from_result(data, name, stem, [g.name for g in rubric.grades])
         row["reused"] = unchanged
         return row
-    except ScoringError as exc:
-        return failed_row(name, stem, [str(p) for p in exc.problems])
+    except ScoringError as exc:  # a problem without a file (e.g. a glyph missing from the fonts) names this one
+        return failed_row(name, stem, [str(p) if p.file else f"{path}: {p}" for p in exc.problems])
     except OSError as exc:
         return failed_row(name, stem, [f"{path}: 无法读写文件：{exc.strerror or exc}"])
     except Exception as exc:  # one bad file never stops the batch
@@ -203,14 +305,19 @@ def _one(path: Path, stem: str) -> dict[str, Any]:
         return failed_row(name, stem, [message] + ([detail] if detail else []))
 
 
-def _write_summary_pdf(view: dict[str, Any], target: str) -> None:
+@_picklable_errors
+def _write_summary_pdf(view: dict[str, Any], target: str) -> list[str]:
+    """Draw ``summary.pdf``; the characters the fonts lack are printed as their code
+    (〔U+1F600〕) rather than fail the summary of every body: returns those characters."""
     from .reports import ReportRenderer
 
     if _W["setup_error"] is not None:
         raise _W["setup_error"]
     if "reports" not in _W:
         _W["reports"] = ReportRenderer(_W["renderer"])
+    view, replaced = _W["reports"].printable(view)
     write_atomic(Path(target), _W["reports"].pdf("summary", view))
+    return replaced
 
 
 # -- parent side ------------------------------------------------------------------------------------
@@ -224,10 +331,39 @@ def run_batch(options: BatchOptions, stderr: IO[str], tty: bool | None = None) -
     if options.review_dir is not None and not options.review_dir.is_dir():
         raise InputError(Problem("核定记录文件夹不存在", str(options.review_dir)))
     stems = output_stems(files)
-    items = [(str(f), s) for f, s in zip(files, stems, strict=True)]
+    clashes = clashing_stems(files, stems)
+    refused = [
+        failed_row(
+            f.name,
+            stem,
+            [
+                f"{f}: 输出文件名“{stem}”与 {'、'.join(clashes[i])} 的只有大小写（或字符写法）不同，"
+                "在 Windows、macOS 等不区分大小写的磁盘上会写到同一个评分表，两份都未评分；请改名后重新运行"
+            ],
+        )
+        for i, (f, stem) in enumerate(zip(files, stems, strict=True))
+        if i in clashes
+    ]
+    items = [(i, str(f), stem) for i, (f, stem) in enumerate(zip(files, stems, strict=True)) if i not in clashes]
     outdir = options.outdir
     ensure_folder(outdir)  # a file, /dev/null/x, a read-only disk: a message before any work
+    with folder_lock(outdir):  # before touching anything in it: another run may be writing there
+        return _run_locked(options, files, items, refused, stderr, tty, started)
+
+
+def _run_locked(
+    options: BatchOptions,
+    files: list[Path],
+    items: list[Item],
+    refused: list[dict[str, Any]],
+    stderr: IO[str],
+    tty: bool | None,
+    started: float,
+) -> BatchReport:
+    outdir = options.outdir
     sweep_partials(outdir)
+    stale = remove_summaries(outdir)
+    total = len(items) + len(refused)
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(items)))
     # One file per task: a file takes ~1 s, a task's overhead ~0.1 ms, and bigger chunks left
     # one core idle at the end while the other finished its last chunk.
@@ -241,22 +377,25 @@ def run_batch(options: BatchOptions, stderr: IO[str], tty: bool | None = None) -
         "issued_on": options.issued_on.isoformat(),
         "force": options.force,
         "debug": options.debug,
+        "parent_pid": os.getpid(),
     }
-    stderr.write(f"共 {len(items)} 个文件，使用 {jobs} 个工作进程，输出到 {outdir}\n")
-    progress = Progress(len(items), stderr, tty)
-    runner = _Runner(config, jobs, progress)
+    stderr.write(f"共 {total} 个文件，使用 {jobs} 个工作进程，输出到 {outdir}\n")
+    progress = Progress(total, stderr, tty)
+    for row in refused:
+        progress.advance(1, failed=1)
+        progress.note(f"失败：{row['problems'][0]}")
+    runner = _Runner(config, jobs, progress, options.timeout)
     previous = _install_signal_handlers(runner.request_stop)
     try:
-        rows = runner.run([items[i : i + chunk] for i in range(0, len(items), chunk)])
+        rows = refused + runner.run([items[i : i + chunk] for i in range(0, len(items), chunk)])
+        progress.finish()
         if runner.stopped:
-            progress.finish()
-            done = len(rows)
+            removed = f"上次运行留下的汇总（{'、'.join(stale)}）已在本次开始时删除，以免与评分表不符；" if stale else ""
             stderr.write(
-                f"已中断：完成 {done}/{len(items)} 份，汇总未生成。已写出的评分表都是完整文件；"
+                f"已中断：完成 {len(rows)}/{total} 份，汇总未生成；{removed}已写出的评分表都是完整文件。"
                 "重新运行同一命令即可继续（结果未变的文件不会重新生成）。\n"
             )
             return BatchReport(tuple(rows), None, True, time.monotonic() - started)
-        progress.finish()
         rows.sort(key=lambda r: r["file"])
         meta = {
             "source": str(options.source),
@@ -273,11 +412,13 @@ def run_batch(options: BatchOptions, stderr: IO[str], tty: bool | None = None) -
         write_atomic(outdir / "summary.csv", summary_csv(summary), protect=files)
         write_atomic(outdir / "summary.xlsx", summary_xlsx(summary), protect=files)
         write_atomic(outdir / "errors.txt", text.encode("utf-8"), protect=files)
-        problems = runner.summary_pdf(summary, outdir / "summary.pdf")
-        return BatchReport(tuple(rows), summary, False, time.monotonic() - started, tuple(problems), tuple(unused))
+        problems, notes = runner.summary_pdf(summary, outdir / "summary.pdf")
+        elapsed = time.monotonic() - started
+        return BatchReport(tuple(rows), summary, False, elapsed, tuple(problems), tuple(unused), tuple(notes))
     finally:
         runner.close()
         sweep_partials(outdir)
+        tempdirs.sweep_stale()  # the folders of workers killed for their time limit
         _restore_signal_handlers(previous)
 
 
@@ -311,19 +452,28 @@ def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         signal.signal(sig, handler)
 
 
-class _Runner:
-    """The pool, a bounded window of chunks in flight, retries after a worker died."""
+POLL = 0.5  # seconds between two looks at the workers (results, time limits, interruption)
 
-    def __init__(self, config: dict[str, Any], jobs: int, progress: Progress) -> None:
+
+class _Runner:
+    """The pool, a bounded window of chunks in flight, time limits, retries after a worker died."""
+
+    def __init__(self, config: dict[str, Any], jobs: int, progress: Progress, timeout: float = 0) -> None:
         self.config = config
         self.jobs = jobs
         self.progress = progress
+        self.timeout = timeout
         self.context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         self.stop_event = self.context.Event()
         self.stopped = False
         self.pool: ProcessPoolExecutor | None = None
+        self.starts: Any = None  # the pool's queue of (worker pid, item index) as each file begins
+        self.inflight: dict[int, tuple[int, float]] = {}  # item index -> (worker pid, when it began)
         self.crashes: dict[str, int] = {}
-        self.extra_rows: list[dict[str, Any]] = []  # files given up after worker crashes
+        self.given_up: set[int] = set()  # items reported failed here (time limit, crashes)
+        self.killed = False  # a worker was killed for its time limit: the pool breaks, nobody's fault
+        self.extra_rows: list[dict[str, Any]] = []  # files given up after worker crashes or time limits
+        self.paths: dict[int, tuple[str, str]] = {}  # item index -> (path, stem)
 
     def request_stop(self) -> None:
         if not self.stopped:
@@ -333,11 +483,12 @@ class _Runner:
 
     def start(self) -> ProcessPoolExecutor:
         if self.pool is None:
+            self.starts = self.context.SimpleQueue()
             self.pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=self.context,
                 initializer=_init_worker,
-                initargs=(self.config, self.stop_event),
+                initargs=(self.config, self.stop_event, self.starts),
             )
         return self.pool
 
@@ -346,74 +497,133 @@ class _Runner:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
-    def run(self, chunks: list[list[tuple[str, str]]]) -> list[dict[str, Any]]:
+    def run(self, chunks: list[list[Item]]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
+        self.paths = {index: (path, stem) for part in chunks for index, path, stem in part}
         queue = deque(chunks)
         window = self.jobs * 2
-        running: dict[Future[list[dict[str, Any]]], list[tuple[str, str]]] = {}
-        while (queue or running) and not self.stopped:
-            pool = self.start()
-            try:
-                while queue and len(running) < window and not self.stopped:
-                    part = queue.popleft()
-                    running[pool.submit(_work, part)] = part
-            except BrokenProcessPool:
-                queue.appendleft(part)
-                self._restart(running, queue)
+        running: dict[Future[list[dict[str, Any]]], list[Item]] = {}
+        while queue or running:
+            if self.stopped:
+                queue.clear()  # no new files; those in hand finish (within their time limit)
+            if queue:
+                pool = self.start()
+                try:
+                    while queue and len(running) < window:
+                        part = queue.popleft()
+                        running[pool.submit(_work, part)] = part
+                except BrokenProcessPool:
+                    queue.appendleft(part)
+                    self._restart(running, queue)
+                    continue
+            if not running:
                 continue
-            done, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+            done, _ = wait(list(running), timeout=POLL, return_when=FIRST_COMPLETED)
+            self._note_starts()
+            broken = False
             for future in done:
                 part = running.pop(future)
                 try:
                     got = future.result()
                 except BrokenProcessPool:
                     running[future] = part  # collected by _restart below
-                    self._restart(running, queue)
+                    broken = True
                     break
                 except ScoringError:
                     raise  # the workers cannot start (fonts, templates): the same for every file
-                rows.extend(got)
-                self.progress.advance(len(got), failed=sum(1 for r in got if r["status"] == "failed"))
-                for r in got:
-                    if r["status"] == "failed":
-                        self.progress.note(f"失败：{r['file']}：{r['problems'][0] if r['problems'] else ''}")
+                self._collect(part, got, rows)
+            if broken:
+                self._restart(running, queue)
+            else:
+                self._enforce_time_limit()
         if self.stopped:
-            for future in list(running):
-                with contextlib.suppress(Exception):
-                    rows.extend(future.result())
             self.close()
         return rows + self.extra_rows
 
-    def _restart(self, running: dict[Future[Any], list[tuple[str, str]]], queue: deque[list[tuple[str, str]]]) -> None:
+    def _collect(self, part: list[Item], got: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+        for (index, _path, _stem), row in zip(part, got, strict=False):  # fewer rows: stopped early
+            self.inflight.pop(index, None)
+            if index in self.given_up:
+                continue  # finished just as its time ran out: already reported
+            rows.append(row)
+            self.progress.advance(1, failed=int(row["status"] == "failed"))
+            if row["status"] == "failed":
+                self.progress.note(f"失败：{row['file']}：{row['problems'][0] if row['problems'] else ''}")
+
+    def _note_starts(self) -> None:
+        while self.starts is not None and not self.starts.empty():
+            pid, index = self.starts.get()
+            self.inflight[index] = (pid, time.monotonic())
+
+    def _enforce_time_limit(self) -> None:
+        """Give up a file that has run past the limit: report it, kill its worker (the pool then
+        breaks, and :meth:`_restart` starts a new one and retries the other files in flight)."""
+        if not self.timeout or self.pool is None:
+            return
+        now = time.monotonic()
+        workers = set(getattr(self.pool, "_processes", None) or ())  # pid -> Process (CPython's executor)
+        for index, (pid, since) in list(self.inflight.items()):
+            if now - since <= self.timeout or index in self.given_up or pid not in workers:
+                continue
+            self.given_up.add(index)
+            path, stem = self.paths[index]
+            limit = f"{self.timeout:g}"
+            message = (
+                f"{path}: 处理超时：超过 {limit} 秒仍未完成，已停止处理该文件（其工作进程已重新启动）；"
+                f"请检查文件是否异常庞大，确需更长时间的可用 --timeout 放宽时限"
+            )
+            self._give_up(path, stem, message)
+            self.killed = True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)  # SIGTERM would wait for the worker's Python code to run
+
+    def _give_up(self, path: str, stem: str, message: str) -> None:
+        self.extra_rows.append(failed_row(Path(path).name, stem, [message]))
+        self.progress.advance(1, failed=1)
+        self.progress.note(f"失败：{message}")
+
+    def _restart(self, running: dict[Future[Any], list[Item]], queue: deque[list[Item]]) -> None:
         """A worker died: start a new pool; retry the unfinished files one by one, and
-        report a file as failed once it has been in flight during two crashes."""
+        report a file as failed once it has been in flight during two crashes (a worker
+        killed for its time limit is no crash of the other files)."""
         lost = [item for part in running.values() for item in part]
         running.clear()
+        self.inflight.clear()
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
         retry = []
-        for path, stem in lost:
-            self.crashes[path] = self.crashes.get(path, 0) + 1
-            if self.crashes[path] >= 2:
-                message = f"{path}: 处理该文件时工作进程意外退出（可能是内存不足或程序缺陷）"
-                self.extra_rows.append(failed_row(Path(path).name, stem, [message]))
-                self.progress.advance(1, failed=1)
-                self.progress.note(f"失败：{message}")
+        for item in lost:
+            index, path, stem = item
+            if index in self.given_up:
+                continue
+            if not self.killed:
+                self.crashes[path] = self.crashes.get(path, 0) + 1
+            if self.crashes.get(path, 0) >= 2:
+                self.given_up.add(index)
+                self._give_up(path, stem, f"{path}: 处理该文件时工作进程意外退出（可能是内存不足或程序缺陷）")
             else:
-                retry.append([(path, stem)])
+                retry.append([item])
         for part in reversed(retry):
             queue.appendleft(part)
-        self.progress.note("提醒：有工作进程意外退出，已重新启动，未完成的文件逐个重试")
+        if not self.killed:
+            self.progress.note("提醒：有工作进程意外退出，已重新启动，未完成的文件逐个重试")
+        self.killed = False
 
-    def summary_pdf(self, summary: dict[str, Any], target: Path) -> list[str]:
+    def summary_pdf(self, summary: dict[str, Any], target: Path) -> tuple[list[str], list[str]]:
+        """Draw summary.pdf in a worker: (problems, reminders)."""
         from .summary import summary_view
 
         view = summary_view(summary)
         try:
-            self.start().submit(_write_summary_pdf, view, str(target)).result()
+            replaced = self.start().submit(_write_summary_pdf, view, str(target)).result()
         except ScoringError as exc:
-            return [f"汇总 PDF 未生成：{p}" for p in exc.problems]
+            return [f"汇总 PDF 未生成：{p}" for p in exc.problems], []
         except BrokenProcessPool:
-            return ["汇总 PDF 未生成：工作进程意外退出"]
-        return []
+            return ["汇总 PDF 未生成：工作进程意外退出"], []
+        if not replaced:
+            return [], []
+        shown = "、".join(f"“{c}”" for c in replaced[:10]) + (
+            f" 等 {len(replaced)} 个字符" if len(replaced) > 10 else ""
+        )
+        return [], [f"提醒：字体中没有 {shown}，汇总 PDF 中以其编码代替（如〔U+{ord(replaced[0]):04X}〕）"]

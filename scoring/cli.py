@@ -13,12 +13,14 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
 from typing import IO, Any
 
-from . import __version__
+from . import __version__, tempdirs
+from .batch import DEFAULT_TIMEOUT
 from .errors import Problem, ScoringError, UsageError
 from .iofiles import guard_inputs, write_atomic
 from .registry import PROJECT_RUBRICS, Rubrics, Source, split_upload_folders
@@ -116,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", help="自定义模板文件夹")
     p.add_argument("--date", help="评分日期（默认今天），如 2018-03-01")
     p.add_argument("--force", action="store_true", help="全部重新生成（默认跳过结果未变、评分表已存在的文件）")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"每个文件的处理时限（秒，默认 {DEFAULT_TIMEOUT}；0 表示不限）：超时的文件记为失败，其余继续",
+    )
 
     p = sub.add_parser("compare", help="对比同一单位的两次评分（如 2017 与 2018 年，或自评与核定）")
     p.add_argument("a", metavar="A", help="前一次：自评材料（.yaml）或评分结果（.json）")
@@ -322,6 +331,8 @@ class App:
 
         if args.jobs < 0:
             raise UsageError("--jobs 应为正整数（或 0 表示按 CPU 核数）")
+        if not args.timeout >= 0 or args.timeout == float("inf"):  # also refuses nan
+            raise UsageError(f"--timeout 应为秒数（0 表示不限），实际为“{args.timeout:g}”")
         try:
             issued = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
         except ValueError:
@@ -343,12 +354,14 @@ class App:
             issued_on=issued,
             force=args.force,
             debug=args.debug,
+            timeout=args.timeout,
         )
         report = run_batch(options, self.err)
         if report.summary is not None:
             self.out.write(overview_text(report.summary, Path(args.output), report.elapsed))
         for problem in (
             *report.summary_problems,
+            *report.notes,
             *(f"提醒：核定记录 {u} 没有对应的自评材料，未使用" for u in report.unused_reviews),
         ):
             self.err.write(problem + "\n")
@@ -396,7 +409,10 @@ def run(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: IO
             return 2
         app = App(stdout, stderr, args.rubrics_dir)
         with guard_inputs():  # no output may replace a file this command has read
-            return int(getattr(app, f"cmd_{args.command}")(args))
+            try:
+                return int(getattr(app, f"cmd_{args.command}")(args))
+            finally:
+                tempdirs.cleanup()  # WeasyPrint's font copies (see scoring.tempdirs)
     except ScoringError as exc:
         for problem in exc.problems:
             stderr.write(f"{problem}\n")
@@ -421,4 +437,11 @@ def main() -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+    signal.signal(signal.SIGTERM, _terminated)
     return run()
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM stops a command as Ctrl+C does, so temporary files are removed on the way out
+    (``scoring batch`` installs its own handler: finish the files in hand, then stop)."""
+    raise KeyboardInterrupt

@@ -15,12 +15,12 @@ WeasyPrint is imported inside :class:`Renderer` (0.5 s), not at module import.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import re
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,15 +29,19 @@ from typing import Any
 import attrs
 
 from .errors import InputError, Problem, ScoringError
+from .gctools import gc_paused
 from .numbers import ZERO, fmt, quantize
 from .result import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS, FactValue, NodeResult, Result, show_value
+from .tempdirs import private_dir
 
 TEMPLATE = "scorecard.html.j2"
 STYLESHEET = "scorecard.css"
 TITLE = "政务公开工作考核评分表"
 MAX_DEPTH_CLASS = 4  # deeper nodes indent like depth 4
 BAR_WIDTH = 100  # SVG viewBox units of a full bar
-SUM_REASON = "各子项得分之和"  # the engine's reason for a plain subtotal: not repeated on every parent row
+SUM_REASON = "各子项得分之和"
+#: Evidence items printed per criterion (①…⑳); the rest are counted, the result JSON lists all.
+MAX_EVIDENCE_PRINTED = 20  # the engine's reason for a plain subtotal: not repeated on every parent row
 
 #: The user-agent stylesheet for scorecards and reports: WeasyPrint's html5_ua.css (BSD licence) cut down
 #: to the elements the templates use. The full one gives every element five pseudo-element
@@ -398,25 +402,37 @@ class _CardBuilder:
             "feeds": "、".join(self.numbers.get(i, i) for i in m.feeds) or "（用于数据校验）",
         }
 
-    def evidence(self) -> list[dict[str, str]]:
-        """One entry per node that cites evidence: its label and the items as one line of text
-        (``文号或名称：…；网址：…``, numbered ①② when there are several), so a cited node is
-        one table row with two cells."""
+    def evidence(self) -> list[dict[str, Any]]:
+        """One entry per node that cites evidence: its label and one line per item
+        (``①文号或名称：…；网址：…``), at most :data:`MAX_EVIDENCE_PRINTED` of them; the rest are
+        counted (``另有 N 条未列出``): the result JSON keeps every item. Each item is its own
+        table row, so no cell holds more than one item's text (WeasyPrint lays out a long cell
+        again from its start for every line: 10,000 items in one cell took 72 s, 20,000 264 s)."""
         fields = (("文号或名称", "doc"), ("网址", "url"), ("附件", "file"), ("说明", "note"))
         out = []
         for n in self.r.nodes:
+            if not n.evidence:
+                continue
+            shown = n.evidence[:MAX_EVIDENCE_PRINTED]
             items = []
-            for i, e in enumerate(n.evidence, 1):
+            for i, e in enumerate(shown, 1):
                 where = f"评分项 {self.numbers[n.id]} 的第 {i} 份佐证材料"
                 parts = [
                     f"{name}：{self.t(f'{where}（{name}）', e.get(key, ''))}" for name, key in fields if e.get(key, "")
                 ]
                 items.append("；".join(parts))
-            if not items:
-                continue
-            if len(items) > 1:
+            if len(n.evidence) > 1:
                 items = [f"{_circled(i)}{item}" for i, item in enumerate(items, 1)]
-            out.append({"label": self.label(n.id), "text": "　".join(items)})
+            hidden = len(n.evidence) - len(shown)
+            more = f"另有 {hidden} 条未列出（共 {len(n.evidence)} 条，完整清单见结果 JSON 文件）" if hidden else ""
+            out.append(
+                {
+                    "label": self.label(n.id),
+                    "items": items,
+                    "more": more,
+                    "text": "　".join(items + ([more] if more else [])),  # for templates written before items
+                }
+            )
         return out
 
 
@@ -573,6 +589,11 @@ class Renderer:
         self.fonts = prepare_fonts(font_dir)
         self.fetcher = SafeFetcher([self.templates_dir, self.fonts.folder])
         self.font_config = FontConfiguration()
+        # WeasyPrint copies the @font-face files (~40 MB) into this folder; by default it is a
+        # ``weasyprint-*`` folder removed only by ``__del__``, which batch workers never run.
+        # ``_folder`` is private: WeasyPrint is pinned to one major version (pyproject.toml), and
+        # tests/test_tempfiles.py counts what a render and a batch leave in the temporary folder.
+        self.font_config._folder = Path(tempfile.mkdtemp(prefix="weasyprint-", dir=private_dir()))
         self._weasyprint = weasyprint
         self._html = _scorecard_html_class(
             weasyprint, weasyprint.CSS(string=SCORECARD_UA, url_fetcher=self.fetcher, font_config=self.font_config)
@@ -589,6 +610,19 @@ class Renderer:
                 string=self.css_text, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.font_config
             ),
         ]
+
+    def close(self) -> None:
+        """Remove the font copies now (also done at the end of the process, see :mod:`scoring.tempdirs`)."""
+        folder = getattr(self.font_config, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.font_config._folder = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- documents --------------------------------------------------------------------------
     def _render(self, card: Card, standalone: bool) -> str:
@@ -624,24 +658,6 @@ class Renderer:
             places = [f"{where}“{_shorten(value, ch)}”" for where, value in card.sources if ch in value]
             report.append((ch, places or ["评分表模板"]))
         raise GlyphError(report)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while WeasyPrint draws one document.
-
-    A scorecard allocates hundreds of thousands of short-lived objects (boxes, styles);
-    the collector ran ~120 times per card and took ~130 ms of a ~1.3 s render, finding
-    little: the document's objects live until the PDF is written. Collection resumes
-    afterwards, so a long batch does not grow."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _scorecard_html_class(weasyprint: Any, ua: Any) -> type:
@@ -692,8 +708,12 @@ def render_files(
             )
     day = issued_on or dt.date.today()
     engine = renderer or Renderer(templates_dir)
-    outputs = [engine.pdf(result, day)]
-    if html_path is not None:
-        outputs.append(engine.html(result, day).encode("utf-8"))
+    try:
+        outputs = [engine.pdf(result, day)]
+        if html_path is not None:
+            outputs.append(engine.html(result, day).encode("utf-8"))
+    finally:
+        if renderer is None:
+            engine.close()
     for target, data in zip(targets, outputs, strict=True):
         write_atomic(target, data, protect=protect)  # raises InputError (Chinese) on OS errors

@@ -28,6 +28,7 @@ from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from .errors import InputError, Problem
+from .gctools import gc_paused
 from .iofiles import note_input, os_error_text
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -204,7 +205,8 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     if len(text) > MAX_BYTES:
         raise InputError(Problem("内容过大，请检查是否选错了文件", file))
     try:
-        node = _compose(text, file)
+        with gc_paused():  # every node stays alive until built: see scoring.gctools
+            node = _compose(text, file)
     except yaml.MarkedYAMLError as exc:
         message, line, column = _syntax_message(exc, text)
         raise InputError(Problem(message, file, line, column)) from None
@@ -215,7 +217,8 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     if node is None:
         raise InputError(Problem("文件是空的，没有任何内容", file, 1, 1))
     builder = _Builder(file)
-    data = builder.build(node, (), 0)
+    with gc_paused():
+        data = builder.build(node, (), 0)
     return Document(data, file, builder.positions, builder.key_positions)
 
 
