@@ -15,6 +15,13 @@ scorecard renderer pauses Python's garbage collector while it draws (see
 ``scoring.render.gc_paused``); for comparison the baseline is also timed that
 way and printed on its own line, but the ratio is against the default baseline.
 
+``--evidence 1000,10000,40000`` (the default; ``--evidence ""`` skips it) times one
+submission with that many evidence items on one criterion (about 80 bytes each: 40,000
+make a 3.2 MB file), from its text to the PDF: reading, checking, scoring, rendering.
+The card prints 20 items per criterion and counts the rest, so the time is linear in
+the file (reading and checking) plus a constant render; the marginal cost per 1,000
+items between two sizes should be about the same for every pair.
+
 ``--floor`` also times each card's printed text (the same characters) laid out
 as plain paragraphs in the baseline's style: what the card would cost if its
 tables, rules and cells were free. Time grows with the characters and the boxes
@@ -27,6 +34,7 @@ import argparse
 import datetime as dt
 import glob
 import io
+import itertools
 import resource
 import statistics
 import sys
@@ -41,7 +49,7 @@ from scoring.engine import evaluate  # noqa: E402
 from scoring.render import Renderer, build_card, gc_paused, printed_text  # noqa: E402
 from scoring.result import Result  # noqa: E402
 from scoring.rubric import load_rubric  # noqa: E402
-from scoring.submission import load_submission, peek_rubric_ref  # noqa: E402
+from scoring.submission import load_submission, peek_rubric_ref, submission_from_document  # noqa: E402
 from scoring.yamlio import load_text, read_text  # noqa: E402
 
 ISSUED = dt.date(2018, 3, 1)
@@ -117,11 +125,44 @@ def timed(fn, repeat: int) -> tuple[float, float, object]:
     return statistics.median(wall) * 1000, statistics.median(cpu) * 1000, out
 
 
+def evidence_submission(items: int) -> str:
+    """The fixture submission with ``items`` evidence entries (~80 bytes each) on one criterion."""
+    text = (FIXTURE / "submission.yaml").read_text(encoding="utf-8")
+    head = text[: text.index("evidence:")]
+    tail = text[text.index("remarks:") :]
+    lines = [
+        f"    - {{doc: 住建局文件〔2017〕{i}号, url: http://www.example.gov.cn/zjj/{i}.html}}\n" for i in range(items)
+    ]
+    return head + "evidence:\n  org.leader.hear:\n" + "".join(lines) + tail
+
+
+def evidence_scaling(renderer: Renderer, sizes: list[int]) -> None:
+    """Seconds from text to PDF for a submission with many evidence items: linear in the items."""
+    rubric = load_rubric(str(FIXTURE / "rubric.yaml"))
+    figures = []
+    for items in sizes:
+        text = evidence_submission(items)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        submission, _ = submission_from_document(load_text(text, "evidence.yaml"), rubric)
+        result = evaluate(rubric, submission)
+        checked = time.perf_counter()
+        pdf = renderer.pdf(result, ISSUED)
+        done, done_cpu = time.perf_counter(), time.process_time()
+        figures.append((items, done - start, done_cpu - start_cpu))
+        print(
+            f"佐证材料 {items} 条（{len(text.encode()) / 2**20:.1f} MiB）：共 {done - start:.2f} s（CPU {done_cpu - start_cpu:.2f} s；"
+            f"读取、校验、评分 {checked - start:.2f} s，渲染 {done - checked:.2f} s），{pages(pdf)} 页"
+        )
+    for (n0, _, c0), (n1, _, c1) in itertools.pairwise(figures):
+        print(f"  {n0} → {n1} 条：每增加 1000 条 CPU {1000 * (c1 - c0) / (n1 - n0) * 1000:.0f} ms（线性时各段相同）")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", nargs="*")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--floor", action="store_true", help="also time each card's text as plain paragraphs")
+    parser.add_argument("--evidence", default="1000,10000,40000", help="evidence items per timed submission")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -196,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{head}{ratio:.2f} 倍（按 CPU 时间 {ratio_cpu:.2f} 倍；目标 ≤ 2 倍）；"
             f"整份 {n} 页 / 4 页纯文字 = {ms / plain_ms:.2f} 倍"
         )
+
+    sizes = [int(x) for x in args.evidence.split(",") if x.strip()]
+    if sizes:
+        evidence_scaling(renderer, sizes)
 
     if cases:
         tracemalloc.start()

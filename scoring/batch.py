@@ -469,6 +469,7 @@ class _Runner:
         self.pool: ProcessPoolExecutor | None = None
         self.starts: Any = None  # the pool's queue of (worker pid, item index) as each file begins
         self.inflight: dict[int, tuple[int, float]] = {}  # item index -> (worker pid, when it began)
+        self.finished: set[int] = set()
         self.crashes: dict[str, int] = {}
         self.given_up: set[int] = set()  # items reported failed here (time limit, crashes)
         self.killed = False  # a worker was killed for its time limit: the pool breaks, nobody's fault
@@ -543,6 +544,7 @@ class _Runner:
     def _collect(self, part: list[Item], got: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
         for (index, _path, _stem), row in zip(part, got, strict=False):  # fewer rows: stopped early
             self.inflight.pop(index, None)
+            self.finished.add(index)
             if index in self.given_up:
                 continue  # finished just as its time ran out: already reported
             rows.append(row)
@@ -553,7 +555,8 @@ class _Runner:
     def _note_starts(self) -> None:
         while self.starts is not None and not self.starts.empty():
             pid, index = self.starts.get()
-            self.inflight[index] = (pid, time.monotonic())
+            if index not in self.finished:
+                self.inflight[index] = (pid, time.monotonic())
 
     def _enforce_time_limit(self) -> None:
         """Give up a file that has run past the limit: report it, kill its worker (the pool then
