@@ -578,7 +578,7 @@ class _Runner:
             self._give_up(path, stem, message)
             self.killed = True
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)  # SIGTERM would wait for the worker's Python code to run
+                os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # SIGTERM waits for Python code
 
     def _give_up(self, path: str, stem: str, message: str) -> None:
         self.extra_rows.append(failed_row(Path(path).name, stem, [message]))
