@@ -21,12 +21,13 @@ from typing import IO, Any
 
 from . import __version__, tempdirs
 from .batch import DEFAULT_TIMEOUT
-from .errors import Problem, ScoringError, UsageError
+from .errors import InputError, Problem, ScoringError, UsageError
 from .iofiles import guard_inputs, write_atomic
+from .recover import read
 from .registry import PROJECT_RUBRICS, Rubrics, Source, split_upload_folders
 from .rubric import is_rubric_document, rubric_from_document
 from .submission import submission_from_document
-from .yamlio import Document, load_file
+from .yamlio import Document, decode, read_bytes
 
 # argparse prints its own words in English; users read Chinese. argparse looks `_` up at call time.
 _ARGPARSE_ZH = {
@@ -181,7 +182,22 @@ class App:
         return self.rubrics.by_ref(ref)
 
     def submission(self, path: str, rubric_ref: str | None) -> tuple[Any, Any, list[Problem]]:
-        return self.submission_from(load_file(path), rubric_ref)
+        raw = read_bytes(path)  # read once: the recorded SHA-256 is of the bytes checked and scored
+        found = self.inspect(decode(raw, path), path, rubric_ref)
+        if found.submission is None:
+            raise InputError(list(found.problems + found.missing))
+        import hashlib
+
+        import attrs
+
+        submission = attrs.evolve(found.submission, sha256=hashlib.sha256(raw).hexdigest())
+        return found.rubric, submission, list(found.missing)
+
+    def inspect(self, text: str, path: str, rubric_ref: str | None) -> Any:
+        """Check a submission's text, reading on after a syntax error: every problem in one round."""
+        from .diagnose import inspect
+
+        return inspect(text, path, lambda doc: self.rubric_for(doc, rubric_ref))
 
     def submission_from(self, doc: Document, rubric_ref: str | None) -> tuple[Any, Any, list[Problem]]:
         """Score-ready submission from a document read once: its SHA-256 is of the bytes parsed."""
@@ -213,27 +229,49 @@ class App:
         status = 0
         for file in args.files:
             try:
-                doc = load_file(file)
-                if is_rubric_document(doc):
+                text = decode(read_bytes(file), file)
+                reading = read(text, file)
+                doc = reading.doc
+                if doc is not None and is_rubric_document(doc):
+                    if reading.problems:
+                        raise InputError(list(reading.problems))
                     rubric = rubric_from_document(doc)
                     self.out.write(
                         f"{file}: 评分细则有效（{rubric.title}，{len(rubric.all_nodes())} 个评分节点，"
                         f"{len(rubric.facts)} 项事实，{len(rubric.checks)} 条校验规则）\n"
                     )
                     continue
-                rubric = self.rubric_for(doc, args.rubric)
-                _, missing = submission_from_document(doc, rubric)
-                if missing:
-                    status = 1
-                    self.out.write(f"{file}: 格式正确，但有 {len(missing)} 个必填项未填写\n")
-                    self.problems(missing)
-                else:
-                    self.out.write(f"{file}: 自评材料有效（评分细则 {rubric.id} {rubric.version}）\n")
+                status = max(status, self.validate_submission(text, file, args.rubric))
             except ScoringError as exc:
                 self.out.write(f"{file}: 无效（{len(exc.problems)} 个问题）\n")
                 self.problems(exc.problems)
                 status = 1
         return status
+
+    def validate_submission(self, text: str, file: str, rubric_ref: str | None) -> int:
+        """Everything ``score`` would say, located: problems, missing facts, failed checks, self-audit."""
+        from .diagnose import audit
+        from .engine import evaluate
+
+        found = self.inspect(text, file, rubric_ref)
+        if found.submission is None:
+            problems = list(found.problems + found.missing)
+            self.out.write(f"{file}: 无效（{len(problems)} 个问题）\n")
+            self.problems(sorted(problems, key=lambda p: (p.line or 10**9, p.column)))
+            return 1
+        rubric = found.rubric
+        checked = audit(found, evaluate(rubric, found.submission))
+        errors = [*found.missing, *checked.errors]
+        everything = sorted([*errors, *checked.warnings], key=lambda p: (p.line or 10**9, p.column))
+        notes = f"，另有 {len(checked.warnings)} 条提醒" if checked.warnings else ""
+        if errors:
+            counts = [f"{len(found.missing)} 个必填项未填写"] if found.missing else []
+            counts += [f"{len(checked.errors)} 个错误"] if checked.errors else []
+            self.out.write(f"{file}: 格式正确，但有 {'、'.join(counts)}{notes}\n")
+        else:
+            self.out.write(f"{file}: 自评材料有效（评分细则 {rubric.id} {rubric.version}）{notes}\n")
+        self.problems(everything)
+        return 1 if errors else 0
 
     def cmd_score(self, args: argparse.Namespace) -> int:
         from .engine import evaluate
@@ -248,9 +286,11 @@ class App:
 
             text = yaml.safe_dump(json.loads(dumps(result)), allow_unicode=True, sort_keys=False, width=1000)
         else:
+            from .cells import DEFAULT_COLUMNS, columns, fits_screen
             from .textual import score_table
 
-            text = score_table(result)
+            screen = not args.output and fits_screen(self.out)
+            text = score_table(result, columns(self.out) if screen else DEFAULT_COLUMNS, fit=screen)
         self.emit(text, args.output, (args.submission,))
         self.problems(missing, prefix="提醒：")
         return 1 if (result.has_errors or missing) else 0

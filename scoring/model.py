@@ -48,6 +48,7 @@ class Fact:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     source: Source = Source()
+    row: str = ""  # its row in the paper statistics table (统计表), for messages
 
 
 @attrs.frozen

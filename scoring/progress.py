@@ -1,6 +1,6 @@
 """Progress of a long run: a one-line bar on a terminal, plain lines otherwise (logs, CI).
 
-No dependency: a terminal gets ``\\r``-rewritten lines, anything else gets a
+A terminal gets ``\\r``-rewritten lines cut to its width (never wrapped), anything else gets a
 line every few percent, so a log file stays short and readable.
 """
 
@@ -9,7 +9,10 @@ from __future__ import annotations
 import time
 from typing import IO
 
+from .cells import clip, columns, width
+
 BAR_CELLS = 24
+MIN_BAR_CELLS = 8
 
 
 def _clock(seconds: float) -> str:
@@ -69,8 +72,14 @@ class Progress:
         )
 
     def _draw(self) -> None:
-        filled = BAR_CELLS * self.done // self.total if self.total else BAR_CELLS
-        bar = "█" * filled + "░" * (BAR_CELLS - filled)
-        self.stream.write(f"\r\x1b[2K{bar} {self._text()}")
+        # One screen line, never more: a line that wraps leaves its first half behind at the next
+        # "\r" redraw. The last column stays free (writing it moves some terminals to the next line).
+        limit = columns(self.stream) - 1
+        text = self._text()
+        cells = min(BAR_CELLS, limit - width(text) - 1)
+        cells = cells if cells >= MIN_BAR_CELLS else 0  # too narrow for a useful bar: the figures alone
+        filled = cells * self.done // self.total if self.total else cells
+        bar = "█" * filled + "░" * (cells - filled) + " " if cells else ""
+        self.stream.write(f"\r\x1b[2K{clip(bar + text, limit)}")
         self.stream.flush()
         self.drawn = True

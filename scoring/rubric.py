@@ -191,6 +191,7 @@ class _Builder:
             minimum=_dec(data.get("minimum")),
             maximum=_dec(data.get("maximum")),
             source=self.source(path),
+            row=str(data.get("row", "")),
         )
         if fact.id in self.facts:
             first = self.facts[fact.id].source.line

@@ -8,6 +8,7 @@ the maximum is reported at its line and column with the fact's Chinese label.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 import weakref
@@ -16,9 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from . import model as m
 from .errors import Problem, SubmissionError
 from .numbers import fmt
+from .typing_fixes import ODD_SPACES, char_name, date_hint, full_width_number, hidden_chars, number_hint, show_hidden
 from .validation import make_validator, schema_problems
 from .yamlio import Document, Path_, load_file, load_text
 
@@ -329,7 +333,17 @@ def submission_from_text(text: str, rubric: m.Rubric, file: str = "<submission>"
 
 def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submission, list[Problem]]:
     """Validate and type a submission. Returns it with the missing required facts
-    (located problems the caller reports); raises SubmissionError if it is invalid."""
+    (located problems the caller reports); raises SubmissionError if it is invalid
+    (with the missing required facts too: one round of messages, not two)."""
+    submission, problems, missing = check_document(doc, rubric)
+    if submission is None:
+        raise SubmissionError(sorted(problems + missing, key=lambda p: (p.line or MAX_COUNT, p.column)))
+    return submission, missing
+
+
+def check_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submission | None, list[Problem], list[Problem]]:
+    """Every problem of a submission at once: (the typed submission or None, the problems
+    that make it invalid, the missing required facts)."""
     data = doc.data
     if not isinstance(data, dict):
         raise SubmissionError(doc.problem((), "自评材料文件的最外层应为“名称: 值”形式的映射（例如 agency:、facts:）"))
@@ -341,35 +355,30 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
             )
         )
 
-    def label_for(path: Path_) -> str:
-        if len(path) >= 2 and path[0] == "facts" and path[1] in rubric.fact_index:
-            return rubric.fact_index[str(path[1])].label
-        if len(path) >= 2 and path[0] in ("self_scores", "evidence") and path[1] in rubric.node_index:
-            return rubric.node_index[str(path[1])].title
-        return {
-            "agency": "被考核单位",
-            "year": "考核年度",
-            "submitted": "报送日期",
-            "facts": "填报数据",
-            "self_scores": "自评分",
-            "self_total": "自评总分",
-            "rubric": "评分细则",
-        }.get(str(path[0]) if len(path) == 1 else "", "")
-
-    problems = schema_problems(doc, validator_for(rubric), label_for)
+    label_for = labeller(rubric)
+    typed, problems = typing_problems(doc, data, rubric, label_for)
+    problems += schema_problems(attrs.evolve(doc, data=typed), validator_for(rubric), label_for)
+    problems = sorted(problems, key=lambda p: (p.line or MAX_COUNT, p.column))  # "另有 N 个问题" stays last
+    written = data.get("facts")
+    meant = _meant_facts(written, rubric) if isinstance(written, dict) else set()
+    missing = (  # no facts: mapping at all is the schema's message, not one per fact
+        [
+            missing_fact(doc, f)
+            for f in rubric.facts
+            if f.required and _blank(f, (written or {}).get(f.id)) and f.id not in meant
+        ]
+        if isinstance(written, dict) or (written is None and "facts" in data)
+        else []
+    )
+    agency = data.get("agency")
+    if isinstance(agency, dict) and isinstance(agency.get("name"), str):
+        missing = _blank_agency_name(doc, agency) + missing
     if problems:
-        raise SubmissionError(problems)
-    cleaned = _drop_blank_facts(data, rubric)
+        return None, problems, missing
+    cleaned = _drop_blank_facts(typed, rubric)
     facts = {k: _typed(rubric.fact_index[k], v) for k, v in (cleaned.get("facts") or {}).items()}
-    line, column = doc.locate_key(("facts",))
-    missing = [
-        Problem(f"必填项“{f.label}”没有填写", doc.file, line, column, f"facts.{f.id}", f.label)
-        for f in rubric.facts
-        if f.required and f.id not in facts
-    ]
     agency = data["agency"]
-    missing = _blank_agency_name(doc, agency) + missing
-    scores = {k: Decimal(v) for k, v in (data.get("self_scores") or {}).items() if v is not None}
+    scores = {k: Decimal(v) for k, v in (cleaned.get("self_scores") or {}).items() if v is not None}
     evidence = {
         k: tuple(m.Evidence(**{f: str(e.get(f, "")) for f in ("doc", "url", "file", "note")}) for e in v)
         for k, v in (data.get("evidence") or {}).items()
@@ -382,17 +391,180 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
             rubric_id=rubric.id,
             rubric_version=str(version),
             agency=m.Agency(agency["name"], agency.get("region", ""), agency.get("level", ""), agency.get("code", "")),
-            year=data["year"],
+            year=cleaned["year"],
             facts=facts,
             self_scores=scores,
             submitted=dt.date.fromisoformat(submitted) if submitted else None,
-            self_total=None if data.get("self_total") is None else Decimal(data["self_total"]),
+            self_total=None if cleaned.get("self_total") is None else Decimal(cleaned["self_total"]),
             evidence=evidence,
             remarks=data.get("remarks") or "",
             file=doc.file,
         ),
+        [],
         missing,
     )
+
+
+def missing_fact(doc: Document, fact: m.Fact) -> Problem:
+    """A required fact left blank: at its placeholder (``fact: ~``) if the line is there, else at ``facts:``."""
+    line, column = doc.key_positions.get(("facts", fact.id)) or doc.locate_key(("facts",))
+    row = f"（统计表第 {fact.row} 行）" if fact.row else ""
+    return Problem(f"必填项“{fact.label}”{row}没有填写", doc.file, line, column, f"facts.{fact.id}", fact.label)
+
+
+_TOP_LABELS = {
+    "agency": "被考核单位",
+    "year": "考核年度",
+    "submitted": "报送日期",
+    "facts": "填报数据",
+    "self_scores": "自评分",
+    "self_total": "自评总分",
+    "rubric": "评分细则",
+    "evidence": "佐证材料",
+    "remarks": "备注",
+}
+
+
+def labeller(rubric: m.Rubric) -> Any:
+    """The Chinese label of the field at a path: a fact's label, a node's title, or the schema's title."""
+    schema: dict[str, Any] = {}  # built on first need: labels are asked for only when there is a problem
+
+    def label_for(path: Path_) -> str:
+        if len(path) >= 2 and path[0] == "facts" and path[1] in rubric.fact_index:
+            return rubric.fact_index[str(path[1])].label
+        if len(path) >= 2 and path[0] in ("self_scores", "evidence") and path[1] in rubric.node_index:
+            return rubric.node_index[str(path[1])].title
+        if len(path) == 1:
+            return _TOP_LABELS.get(str(path[0]), "")
+        if not schema:
+            schema.update(submission_schema(rubric))
+        node: Any = schema
+        for part in path:
+            props = node.get("properties") if isinstance(node, dict) else None
+            if not isinstance(props, dict) or part not in props:
+                return ""
+            node = props[part]
+        return str(node.get("title", "")) if isinstance(node, dict) else ""
+
+    return label_for
+
+
+def typing_problems(doc: Document, data: Any, rubric: m.Rubric, label_for: Any) -> tuple[Any, list[Problem]]:
+    """Chinese-typing mistakes in the values, explained before the schema would give a bare
+    "expected a number" (:mod:`scoring.typing_fixes`). Full-width digits ``１２`` are read as 12;
+    every other case is a problem, and the value is left out of the schema check."""
+    if not isinstance(data, dict):
+        return data, []
+    problems: list[Problem] = []
+    data = dict(data)
+
+    def visit(section: dict[str, Any], path: Path_, kind: str) -> Any:
+        value = section[path[-1]]
+        if not isinstance(value, str):
+            return value
+        quoted = tuple(path) in doc.quoted
+        if kind == "date":
+            hint = date_hint(value)
+        else:
+            converted = None if quoted else full_width_number(value)
+            if converted is not None:
+                return Decimal(converted) if "." in converted else int(converted)
+            hint = number_hint(value, quoted)
+        if hint is None:
+            return value
+        problems.append(doc.problem(path, hint, label_for(path)))
+        return _DROP
+
+    facts = data.get("facts")
+    if isinstance(facts, dict):
+        facts = dict(facts)
+        for key in list(facts):
+            fact = rubric.fact_index.get(key)
+            if fact is None:
+                hint = _unknown_fact_hint(key, facts[key], rubric)
+                if hint:
+                    line, column = doc.locate_key(("facts", key))
+                    problems.append(Problem(hint[0], doc.file, line, column, f"facts.{show_hidden(key)}", hint[1]))
+                    del facts[key]
+                continue
+            kind = {"count": "number", "integer": "number", "decimal": "number", "date": "date"}.get(fact.type)
+            if kind:
+                facts[key] = visit(facts, ("facts", key), kind)
+        data["facts"] = {k: v for k, v in facts.items() if v is not _DROP}
+    scores = data.get("self_scores")
+    if isinstance(scores, dict):
+        scores = {k: visit(scores, ("self_scores", k), "number") for k in scores}
+        data["self_scores"] = {k: v for k, v in scores.items() if v is not _DROP}
+    for key, kind in (("self_total", "number"), ("year", "number"), ("submitted", "date")):
+        if key in data:
+            data[key] = visit(data, (key,), kind)
+            if data[key] is _DROP:  # explained above; a stand-in the schema accepts, so it is not reported twice
+                data[key] = None if key != "year" else 2000
+    return data, problems
+
+
+_DROP = object()
+
+
+def _meant_facts(written: dict[str, Any], rubric: m.Rubric) -> set[str]:
+    """The facts that unknown keys were meant to be (a typo, a Chinese label): their "unknown
+    name; did you mean" message already covers them, so they are not reported missing too."""
+    ids = list(rubric.fact_index)
+    meant: set[str] = set()
+    for key in written:
+        if key in rubric.fact_index:
+            continue
+        bare = "".join(c for c in key if c not in hidden_chars(key)).strip()
+        close = difflib.get_close_matches(bare, ids, n=1, cutoff=0.6)
+        labels = [
+            f.id for f in rubric.facts if _squeeze(bare) in (_squeeze(f.label), _squeeze(_PAREN.sub("", f.label)))
+        ]
+        meant.update(close or labels or ([bare] if bare in rubric.fact_index else []))
+    return meant
+
+
+def _unknown_fact_hint(key: str, value: Any, rubric: m.Rubric) -> tuple[str, str] | None:
+    """(message, label) for an unknown fact key that is a fact's Chinese label (as the review
+    loader matches titles), or a fact id with invisible characters in it."""
+    hidden = hidden_chars(key)
+    bare = "".join(c for c in key if c not in hidden).strip()
+    shown_value = "值" if value is None or isinstance(value, dict | list) else _plain(value)
+    if hidden and bare in rubric.fact_index:
+        shown = "、".join(char_name(c) for c in hidden)
+        what = "空格" if all(ODD_SPACES.match(c) for c in hidden) else "看不见的字符"
+        message = f"名称“{show_hidden(key)}”中有{what} {shown}（从网页、微信复制时常见）；请删除，写成“{bare}”"
+        return message, rubric.fact_index[bare].label
+    if not _CJK.search(bare):
+        return None
+    by_label = [f for f in rubric.facts if _squeeze(bare) in (_squeeze(f.label), _squeeze(_PAREN.sub("", f.label)))]
+    if by_label:
+        return (
+            f"“{bare}”是事实的中文名，这里要写它的编号：请写成“{by_label[0].id}: {shown_value}”"
+            "（中文名可以写在 # 后面作注释）",
+            "",
+        )
+    close = difflib.get_close_matches(bare, [f.label for f in rubric.facts], n=1, cutoff=0.75)
+    if close:
+        fact = next(f for f in rubric.facts if f.label == close[0])
+        return (
+            f"不认识的名称“{bare}”；它像是事实“{fact.label}”的中文名，这里要写编号：请写成“{fact.id}: {shown_value}”",
+            "",
+        )
+    return None
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return fmt(value) if isinstance(value, int | Decimal) else str(value)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PAREN = re.compile(r"（[^）]*）|\([^)]*\)")  # "总数（不同渠道发相同信息计1条）": the name without its note
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"[\s（）()，,、：:]", "", text)
 
 
 def _drop_blank_facts(data: dict[str, Any], rubric: m.Rubric) -> dict[str, Any]:
@@ -402,6 +574,11 @@ def _drop_blank_facts(data: dict[str, Any], rubric: m.Rubric) -> dict[str, Any]:
         return data
     kept = {k: v for k, v in facts.items() if v is not None and not (v == "" and rubric.fact_index[k].type == "text")}
     return {**data, "facts": kept}
+
+
+def _blank(fact: m.Fact, value: Any) -> bool:
+    """Not filled in: ``~`` (or nothing) for every kind, ``""`` for text facts (elsewhere ``""`` is a wrong value)."""
+    return value is None or (value == "" and fact.type == "text")
 
 
 def _blank_agency_name(doc: Document, agency: dict[str, Any]) -> list[Problem]:

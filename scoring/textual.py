@@ -1,41 +1,40 @@
 """Plain-text views for the terminal: the score table and the rubric tree.
 
-Chinese characters take two columns in a terminal, so widths are measured
-with :func:`unicodedata.east_asian_width`, not ``len``.
+Chinese characters take two columns in a terminal, so widths are measured in display
+columns (:mod:`scoring.cells`), not ``len``; the table is laid out for the width it is
+given (the terminal's, or a fixed one when the output is not a terminal).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
 
 from . import model as m
+from .cells import DEFAULT_COLUMNS, clip, pad, width, wrap
 from .numbers import fmt
 from .result import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS, Result
 
+__all__ = ["clip", "pad", "rubric_tree", "score_table", "width"]
 
-def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def clip(text: str, limit: int) -> str:
-    out, used = "", 0
-    for char in text.replace("\n", " "):
-        w = width(char)
-        if used + w > limit - 1 and used + w > limit:
-            return out + "…"
-        out += char
-        used += w
-    return out
+ID_MAX = 36
+TITLE_MAX = 40
+FIXED = [("满分", 5, True), ("自评", 5, True), ("得分", 5, True), ("差额", 5, True), ("状态", 8, False)]
 
 
-def pad(text: str, size: int, right: bool = False) -> str:
-    text = clip(text, size)
-    gap = " " * max(0, size - width(text))
-    return gap + text if right else text + gap
+def _layout(ids: list[str], columns: int) -> tuple[int, int]:
+    """Widths of the id and title columns so that a row fits ``columns``: at full width as
+    before (id up to 36, title 40); narrower, the title keeps a little over half the room."""
+    room = columns - sum(w for _, w, _ in FIXED) - len(FIXED) - 1  # the separators between 7 columns
+    id_width = min(ID_MAX, max([width(i) for i in ids] + [4]))
+    if id_width + TITLE_MAX <= room:
+        return id_width, TITLE_MAX
+    title = max(10, min(TITLE_MAX, room * 11 // 20))
+    return max(6, min(id_width, room - title)), title
 
 
-def score_table(result: Result) -> str:
+def score_table(result: Result, columns: int = DEFAULT_COLUMNS, fit: bool = False) -> str:
+    """The result as a table no wider than ``columns``. With ``fit`` (a screen) the text lines
+    are wrapped to ``columns`` too; without (a pipe, a file) each stays one line, for grep."""
     r = result
     lines = [
         f"{r.agency['name']}  {r.year} 年度",
@@ -50,23 +49,19 @@ def score_table(result: Result) -> str:
     for veto in r.vetoes:
         lines.append(f"!! 一票否决：{veto.title}：{veto.message}")
     lines.append("")
-    id_width = min(36, max([width(n.id) for n in r.nodes] + [4]))
-    header = [
-        ("编号", id_width, False),
-        ("指标", 40, False),
-        ("满分", 5, True),
-        ("自评", 5, True),
-        ("得分", 5, True),
-        ("差额", 5, True),
-        ("状态", 8, False),
-    ]
-    lines.append(" ".join(pad(h, w, right) for h, w, right in header))
+    id_width, title_width = _layout([n.id for n in r.nodes], columns)
+    header = [("编号", id_width, False), ("指标", title_width, False), *FIXED]
+    head = [line for text in lines for line in (wrap(text, columns) if fit else [text])]
+    lines = []
+    lines.append(" ".join(pad(h, w, right) for h, w, right in header).rstrip())
     lines.append("-" * (sum(w for _, w, _ in header) + len(header) - 1))
     for n in r.nodes:
         title = "  " * n.depth + (n.title or n.text)
         diff = n.difference
         cells = [n.id, title, fmt(n.max), fmt(n.self_points), fmt(n.points), _signed(diff), STATUS_LABELS[n.status]]
-        lines.append(" ".join(pad(c, w, right) for c, (_, w, right) in zip(cells, header, strict=True)))
+        lines.append(" ".join(pad(c, w, right) for c, (_, w, right) in zip(cells, header, strict=True)).rstrip())
+    table = lines
+    lines = []
     if r.differences:
         lines += ["", "自评差异："]
         for d in r.differences:
@@ -85,7 +80,8 @@ def score_table(result: Result) -> str:
             lines.append(f"  {mf.label}（{mf.id}）{need}{feeds}")
     lines.append("")
     lines.append(f"数据完整度：{r.facts_filled}/{r.facts_total} 项已填写")
-    return "\n".join(lines) + "\n"
+    tail = [line for text in lines for line in (wrap(text, columns) if fit else [text])]
+    return "\n".join(head + table + tail) + "\n"
 
 
 def _signed(value: Decimal | None) -> str:

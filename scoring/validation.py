@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from .errors import Problem
 from .expr import describe
+from .typing_fixes import char_name, hidden_chars, show_hidden
 from .yamlio import Document, Path_, format_path
 
 TYPE_NAMES = {
@@ -140,6 +141,9 @@ def _explain(error: ValidationError) -> tuple[Path_, str]:
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in instance if k not in allowed]
         key = extras[0] if extras else "?"
+        if hidden_chars(key):
+            names = "、".join(char_name(c) for c in hidden_chars(key))
+            return (*path, key), f"不认识的名称“{show_hidden(key)}”：名称中有看不见的字符 {names}，请删除"
         hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         extra = f"；是不是“{hint[0]}”？" if hint else ""
         if not allowed and error.schema.get("additionalProperties") is False:
@@ -202,6 +206,6 @@ def _show(instance: Any) -> str:
         return "映射（“名称: 值”）"
     if isinstance(instance, list):
         return "列表"
-    if isinstance(instance, str):
-        return f"文字“{instance[:40]}”" + ("…" if len(instance) > 40 else "")
+    if isinstance(instance, str):  # invisible characters shown as <U+200B>: the reader cannot see them otherwise
+        return f"文字“{show_hidden(instance[:40])}”" + ("…" if len(instance) > 40 else "")
     return describe(instance)

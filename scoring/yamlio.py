@@ -78,6 +78,8 @@ class Document:
     key_positions: dict[Path_, tuple[int, int]] = attrs.field(factory=dict)
     # SHA-256 of exactly the bytes parsed (load_file/load_bytes); "" when built from text
     sha256: str = ""
+    # the values written in quotes ("2"): text, even when they look like numbers
+    quoted: frozenset[Path_] = attrs.field(factory=frozenset)
 
     def locate(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor."""
@@ -201,7 +203,16 @@ def load_bytes(raw: bytes, file: str = "<输入>") -> Document:
 
 
 def load_text(text: str, file: str = "<输入>") -> Document:
-    """Parse one YAML document into a :class:`Document`; raise InputError on any problem."""
+    """Parse one YAML document into a :class:`Document`; raise InputError on any problem.
+    Chinese-typing mistakes in the structure (``：``, ``key:1``, a full-width space in the
+    indentation) are reported on their own lines first (:mod:`scoring.recover`)."""
+    from .recover import read_strict
+
+    return read_strict(text, file)
+
+
+def parse_text(text: str, file: str = "<输入>") -> Document:
+    """The YAML parse alone: the first problem the parser finds, where it finds it."""
     if len(text) > MAX_BYTES:
         raise InputError(Problem("内容过大，请检查是否选错了文件", file))
     try:
@@ -219,7 +230,7 @@ def load_text(text: str, file: str = "<输入>") -> Document:
     builder = _Builder(file)
     with gc_paused():
         data = builder.build(node, (), 0)
-    return Document(data, file, builder.positions, builder.key_positions)
+    return Document(data, file, builder.positions, builder.key_positions, quoted=frozenset(builder.quoted))
 
 
 def _compose(text: str, file: str) -> yaml.Node | None:
@@ -354,6 +365,7 @@ class _Builder:
         self.file = file
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
+        self.quoted: set[Path_] = set()
         self.seen: set[int] = set()
 
     def bad_tag(self, node: yaml.Node, path: Path_) -> InputError:
@@ -412,6 +424,8 @@ class _Builder:
         if bad:
             raise self.fail(node, f"文字中含有不可见的控制字符（U+{ord(bad.group()):04X}），请删除", path)
         if node.style is not None:  # quoted or block scalars are always text
+            if node.style in "'\"":
+                self.quoted.add(path)
             return value
         if value in _NULLS:
             return None

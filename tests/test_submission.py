@@ -68,11 +68,25 @@ def test_other_yes_no_words_are_refused_listing_the_accepted_forms(written):
     ]
 
 
-def test_blank_facts_count_as_not_filled_and_required_ones_are_reported_at_the_facts_key():
+def test_blank_facts_count_as_not_filled_and_required_ones_are_reported_at_their_placeholder():
     submission, missing = load(HEAD + "facts:\n  meetings:\n  note: ''\n  rate: 80\n")
     assert submission.facts == {"rate": Decimal("80")}
     assert [str(p) for p in missing] == [
-        "s.yaml:4:1: 字段 facts.meetings（召开专题会议次数）：必填项“召开专题会议次数”没有填写"
+        "s.yaml:5:3: 字段 facts.meetings（召开专题会议次数）：必填项“召开专题会议次数”（统计表第 5 行）没有填写"
+    ]
+
+
+def test_a_required_fact_not_written_at_all_is_reported_at_the_facts_key():
+    _, missing = load(HEAD + "facts:\n  rate: 80\n")
+    assert [str(p) for p in missing] == [
+        "s.yaml:4:1: 字段 facts.meetings（召开专题会议次数）：必填项“召开专题会议次数”（统计表第 5 行）没有填写"
+    ]
+
+
+def test_type_errors_and_missing_required_facts_come_in_one_round():
+    assert problems(HEAD + "facts:\n  meetings: ~\n  rate: 九十\n") == [
+        "s.yaml:5:3: 字段 facts.meetings（召开专题会议次数）：必填项“召开专题会议次数”（统计表第 5 行）没有填写",
+        "s.yaml:6:9: 字段 facts.rate（按时答复率）：应为数字，实际为文字“九十”",
     ]
 
 
@@ -82,7 +96,10 @@ def test_blank_facts_count_as_not_filled_and_required_ones_are_reported_at_the_f
         ("meetings: -3", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应不小于 0，实际为 -3"),
         ("meetings: 三十", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为文字“三十”"),
         ("meetings: 2.5", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为数字 2.5"),
-        ("meetings: 010", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为文字“010”"),
+        (
+            "meetings: 010",
+            "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：数字前面多了 0：请写成 10，不要写成 010",
+        ),
         ("meetings: true", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为是/否值 是"),
         ("meetings: [1]", "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为列表"),
         (
@@ -120,7 +137,8 @@ def test_blank_facts_count_as_not_filled_and_required_ones_are_reported_at_the_f
     ],
 )
 def test_wrong_fact_values_have_exact_messages_with_chinese_labels(facts, message):
-    assert problems(HEAD + f"facts:\n  {facts}\n") == [message]
+    found = problems(HEAD + f"facts:\n  {facts}\n")
+    assert [p for p in found if "必填项" not in p] == [message]
 
 
 @pytest.mark.parametrize(
@@ -248,6 +266,9 @@ def test_the_editor_schema_lists_required_facts_and_accepts_blanks_where_the_too
         "level": ["好", "中", "差", None],
         "channels": ["array", "null"],
         "note": ["string", "null"],
+        "requests": ["integer", "null"],
+        "requests_online": ["integer", "null"],
+        "requests_letter": ["integer", "null"],
     }
     # the tool's own schema leaves required facts to its reminders (blank or deleted alike)
     assert "required" not in submission_schema(RUBRIC, for_tool=True)["properties"]["facts"]
@@ -263,7 +284,7 @@ def test_the_editor_schema_lists_required_facts_and_accepts_blanks_where_the_too
 def test_a_blank_fact_is_not_filled_in_and_an_empty_text_is_blank_only_for_text_facts():
     submission, missing = load(HEAD + 'facts:\n  meetings: ~\n  note: ""\n  rate: 12.0\n')
     assert submission.facts == {"rate": Decimal("12.0")}
-    assert [p.message for p in missing] == ["必填项“召开专题会议次数”没有填写"]
+    assert [p.message for p in missing] == ["必填项“召开专题会议次数”（统计表第 5 行）没有填写"]
     assert problems(HEAD + 'facts:\n  meetings: ""\n') == [
         "s.yaml:5:13: 字段 facts.meetings（召开专题会议次数）：应为整数，实际为文字“”"
     ]
