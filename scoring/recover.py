@@ -6,7 +6,8 @@
    corrected in place for the next passes;
 2. the parser on the corrected text: its first problem is real (the parser stops there);
 3. recovery: the offending line, with the lines indented under it, is left out and the
-   parser runs again (at most ``MAX_ROUNDS`` times), so the rest of the file can be
+   parser runs again (at most ``MAX_ROUNDS`` times, and ``MAX_REREAD_CHARS`` of text in all),
+   so the rest of the file can be
    checked. Later parser errors are not reported (leaving lines out can cause them).
    Recovery is for syntax errors only; refused constructs (anchors, tags, several
    documents) end the reading. :attr:`Reading.omitted` lists
@@ -27,6 +28,8 @@ from .typing_fixes import ODD_SPACES
 from .yamlio import Document, parse_text
 
 MAX_ROUNDS = 20
+# at most this much text re-read in all (a 4 MiB file with its errors at the end: two re-reads, not 20)
+MAX_REREAD_CHARS = 8 * 1024 * 1024
 SYNTAX = "YAML 格式错误"
 
 
@@ -81,7 +84,8 @@ def _recovered(text: str, file: str, first: list[Problem], recover: bool, origin
     problems = list(first)
     omitted: dict[int, str] = {}
     error = first
-    for _ in range(MAX_ROUNDS if recover else 0):
+    rounds = min(MAX_ROUNDS, max(1, MAX_REREAD_CHARS // max(1, len(text)))) if recover else 0
+    for _ in range(rounds):
         line = error[0].line if error else 0
         if not line or line in omitted or line > len(lines):
             break

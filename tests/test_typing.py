@@ -167,3 +167,17 @@ def test_the_issue_s_first_hour_on_the_2017_template(tmp_path, monkeypatch):
     assert re.search(
         r"^自评\.yaml:\d+:3: 字段 facts\.published_other（其他方式公开政府信息数）：必填项.*统计表第 9 行", err, re.M
     )
+
+
+def test_recovery_rereads_a_large_file_only_a_few_times(monkeypatch):
+    """Re-reading is bounded by the amount of text as well: errors at the end of a big file cost two re-reads."""
+    import scoring.recover as recover
+
+    calls = []
+    real = recover.parse_text
+    monkeypatch.setattr(recover, "parse_text", lambda text, file: calls.append(len(text)) or real(text, file))
+    monkeypatch.setattr(recover, "MAX_REREAD_CHARS", 4000)
+    text = "facts:\n" + "".join(f"  n{i}: 1\n" for i in range(200)) + "".join(f"  k{i}: [\n" for i in range(30))
+    reading = recover.read(text, "s.yaml")
+    assert len(reading.problems) == 1
+    assert len(calls) == 1 + 4000 // len(text) == 2  # the first read, then one re-read (not 20)
