@@ -58,7 +58,7 @@ from .progress import Progress
 from .registry import Source
 from .summary import build_summary, errors_text, failed_row, row_from_result, skipped_row, summary_csv, summary_xlsx
 
-SUFFIXES = (".yaml", ".yml")
+SUFFIXES = (".yaml", ".yml", ".xlsx")  # .xlsx: a body's workbook (scoring.workbook)
 OUTPUT_FOLDERS = ("", "scorecards", "results")
 #: Written at the end of a run; removed at its start, so that an interrupted run leaves none.
 SUMMARY_FILES = ("summary.pdf", "summary.csv", "summary.xlsx", "errors.txt")
@@ -266,15 +266,19 @@ def _one(path: Path, stem: str) -> dict[str, Any]:
     from .engine import evaluate
     from .review import apply_review, load_review, review_path_for
     from .rubric import is_rubric_document
+    from .workbook.read import is_workbook
     from .yamlio import load_file
 
     name = path.name
     try:
-        doc = load_file(path)
-        if is_rubric_document(doc):
-            return skipped_row(name, stem, "这是评分细则文件，不是自评材料，已跳过")
-        # the same registry and pin as the command line; hashed from the bytes parsed
-        rubric, submission, _missing = _W["app"].submission_from(doc, None)
+        if is_workbook(name):  # a body's workbook: read through the same seam as the command line
+            rubric, submission, _missing = _W["app"].submission(str(path), None)
+        else:
+            doc = load_file(path)
+            if is_rubric_document(doc):
+                return skipped_row(name, stem, "这是评分细则文件，不是自评材料，已跳过")
+            # the same registry and pin as the command line; hashed from the bytes parsed
+            rubric, submission, _missing = _W["app"].submission_from(doc, None)
         result = evaluate(rubric, submission)
         protect = [path]
         if _W["review_dir"]:

@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="模板首行 $schema 指向的路径或网址（默认：与模板同一文件夹的 <细则编号>.submission.schema.json，用 -o 时一并写出）",
     )
 
+    # -- the Excel route for bodies (scoring.workbook) --
+    p.add_argument("--xlsx", action="store_true", help="生成 Excel 自评表（.xlsx，须用 -o 指定文件名）而不是 YAML 模板")
+    p = sub.add_parser("import", help="把填好的 Excel 自评表（.xlsx）转成标准格式的 YAML 自评材料")
+    p.add_argument("workbook", metavar="FILE.xlsx")
+    p.add_argument("--rubric", help="自评表所用的评分细则（文件路径或编号[@版本]；默认按表中记录的细则查找）")
+    p.add_argument("-o", "--output", help="写入 YAML 文件（默认输出到屏幕）")
+
     p = sub.add_parser("schema", help="输出自评材料的 JSON Schema（供编辑器补全与检查）")
     p.add_argument("rubric", metavar="RUBRIC")
     p.add_argument("-o", "--output")
@@ -182,15 +189,12 @@ class App:
         return self.rubrics.by_ref(ref)
 
     def submission(self, path: str, rubric_ref: str | None) -> tuple[Any, Any, list[Problem]]:
-        raw = read_bytes(path)  # read once: the recorded SHA-256 is of the bytes checked and scored
-        found = self.inspect(decode(raw, path), path, rubric_ref)
+        found, sha256 = self.inspect_path(path, rubric_ref)  # read once: the SHA-256 is of the bytes checked
         if found.submission is None:
             raise InputError(list(found.problems + found.missing))
-        import hashlib
-
         import attrs
 
-        submission = attrs.evolve(found.submission, sha256=hashlib.sha256(raw).hexdigest())
+        submission = attrs.evolve(found.submission, sha256=sha256)
         return found.rubric, submission, list(found.missing)
 
     def inspect(self, text: str, path: str, rubric_ref: str | None) -> Any:
@@ -198,6 +202,12 @@ class App:
         from .diagnose import inspect
 
         return inspect(text, path, lambda doc: self.rubric_for(doc, rubric_ref))
+
+    def inspect_path(self, path: str, rubric_ref: str | None) -> Any:
+        """A submission file (YAML or a body's ``.xlsx`` workbook) checked in one round, and its SHA-256."""
+        from .diagnose import inspect_file
+
+        return inspect_file(path, lambda doc: self.rubric_for(doc, rubric_ref))
 
     def submission_from(self, doc: Document, rubric_ref: str | None) -> tuple[Any, Any, list[Problem]]:
         """Score-ready submission from a document read once: its SHA-256 is of the bytes parsed."""
@@ -227,8 +237,13 @@ class App:
     # -- commands -------------------------------------------------------------------------
     def cmd_validate(self, args: argparse.Namespace) -> int:
         status = 0
+        from .workbook.read import is_workbook
+
         for file in args.files:
             try:
+                if is_workbook(file):
+                    status = max(status, self.validate_submission("", file, args.rubric))
+                    continue
                 text = decode(read_bytes(file), file)
                 reading = read(text, file)
                 doc = reading.doc
@@ -253,7 +268,7 @@ class App:
         from .diagnose import audit
         from .engine import evaluate
 
-        found = self.inspect(text, file, rubric_ref)
+        found = self.inspect_path(file, rubric_ref)[0] if not text else self.inspect(text, file, rubric_ref)
         if found.submission is None:
             problems = list(found.problems + found.missing)
             self.out.write(f"{file}: 无效（{len(problems)} 个问题）\n")
@@ -299,6 +314,8 @@ class App:
         from . import editor
         from .skeleton import skeleton
 
+        if args.xlsx:
+            return self.cmd_template_xlsx(args)
         rubric = self.rubric(args.rubric)
         ref, hint, schema_path = args.schema_ref, "", None
         if ref:
@@ -316,6 +333,28 @@ class App:
                 write_atomic(schema_path, text.encode("utf-8"), protect=[Path(args.rubric)])
             self.err.write(f"已写入 {schema_path}（编辑器用的 schema：自动补全、中文说明、即时检查）\n")
         self.err.write(hint)
+        return 0
+
+    def cmd_template_xlsx(self, args: argparse.Namespace) -> int:
+        from .workbook.generate import workbook_bytes
+
+        if not args.output:
+            raise UsageError("生成 Excel 自评表须用 -o 指定文件名，如 scoring template 细则编号 --xlsx -o 自评表.xlsx")
+        rubric = self.rubric(args.rubric)
+        write_atomic(Path(args.output), workbook_bytes(rubric), protect=[Path(args.rubric)])
+        self.err.write(
+            f"已写入 {args.output}（Excel 自评表：填写浅黄色单元格，填完运行 scoring validate {args.output} 检查）\n"
+        )
+        return 0
+
+    def cmd_import(self, args: argparse.Namespace) -> int:
+        from .workbook.read import workbook_yaml
+
+        found, _sha256 = self.inspect_path(args.workbook, args.rubric)
+        if found.submission is None:
+            raise InputError(list(found.problems + found.missing))
+        self.emit(workbook_yaml(found.rubric, found.submission), args.output, (args.workbook,))
+        self.problems(list(found.missing), prefix="提醒：")
         return 0
 
     def cmd_schema(self, args: argparse.Namespace) -> int:

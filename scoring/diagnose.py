@@ -36,7 +36,27 @@ class Inspection:
 
 
 def inspect(text: str, file: str, rubric_for: RubricFor) -> Inspection:
-    reading = read(text, file)
+    return inspect_reading(read(text, file), rubric_for)
+
+
+def inspect_file(path: str, rubric_for: RubricFor) -> tuple[Inspection, str]:
+    """The one way in for a submission file, by its name: ``.xlsx`` is a body's workbook
+    (:mod:`scoring.workbook`), anything else YAML. Returns the inspection and the SHA-256 of
+    the bytes read (once: the digest is of exactly what was checked)."""
+    import hashlib
+
+    from .workbook.read import is_workbook, read_workbook
+    from .yamlio import decode, read_bytes
+
+    raw = read_bytes(path)
+    if is_workbook(path):
+        reading, _rubric = read_workbook(raw, path, rubric_for)
+        return inspect_reading(reading, rubric_for), hashlib.sha256(raw).hexdigest()
+    return inspect(decode(raw, path), path, rubric_for), hashlib.sha256(raw).hexdigest()
+
+
+def inspect_reading(reading: Reading, rubric_for: RubricFor) -> Inspection:
+    """:func:`inspect` of a file already read (a YAML text, or a workbook: :mod:`scoring.workbook.read`)."""
     if reading.doc is None:
         return Inspection(reading, problems=reading.problems)
     doc = reading.doc
@@ -47,7 +67,9 @@ def inspect(text: str, file: str, rubric_for: RubricFor) -> Inspection:
             return Inspection(reading, problems=reading.problems)
         raise
     label_for = labeller(rubric)
-    read_problems = [attrs.evolve(p, label=label_for(_path(p.path))) if p.path else p for p in reading.problems]
+    read_problems = [
+        attrs.evolve(p, label=label_for(_path(p.path))) if p.path and not p.label else p for p in reading.problems
+    ]
     try:
         submission, problems, missing = check_document(doc, rubric)
     except InputError as exc:
@@ -117,7 +139,7 @@ def audit(inspection: Inspection, result: Result) -> Audit:
                 column,
             )
         )
-    return Audit(tuple(_ordered(errors)), tuple(_ordered(warnings)))
+    return Audit(tuple(_ordered(doc.relocated(errors))), tuple(_ordered(doc.relocated(warnings))))
 
 
 def _finding(doc: Document, rubric: m.Rubric, finding: Finding) -> Problem:

@@ -22,6 +22,7 @@ class Problem:
     column: int = 0
     path: str = ""
     label: str = ""
+    cell: str = ""  # a workbook's sheet and cell, ``统计表!D23``: shown instead of line and column
 
     def where(self) -> str:
         parts = [self.file or "<输入>"]
@@ -32,6 +33,9 @@ class Problem:
         return ":".join(parts)
 
     def __str__(self) -> str:
+        if self.cell:  # 自评表.xlsx 统计表!D23（收到申请数）：应为整数，实际为文字“三十”
+            label = f"（{self.label}）" if self.label else ""
+            return f"{self.file or '<输入>'} {self.cell}{label}：{self.message}"
         field = ""
         if self.path:
             field = f"字段 {self.path}"

@@ -271,6 +271,7 @@ class Agency:
     region: str = ""
     level: str = ""
     code: str = ""
+    contact: str = ""  # 联系人及电话 (optional; not part of a result)
 
 
 @attrs.frozen

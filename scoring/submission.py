@@ -209,6 +209,7 @@ def submission_schema(rubric: m.Rubric, for_tool: bool = False) -> dict[str, Any
                     "region": {"type": "string", "maxLength": 200, "title": "所属地区"},
                     "level": {"type": "string", "maxLength": 100, "title": "层级"},
                     "code": {"type": "string", "maxLength": 50, "title": "统一社会信用代码或单位编码"},
+                    "contact": {"type": "string", "maxLength": 200, "title": "联系人及电话"},
                 },
             },
             "year": {"type": "integer", "minimum": 1990, "maximum": 2100, "title": "考核年度"},
@@ -259,6 +260,7 @@ FIELD_HELP: dict[tuple[str, ...], list[str]] = {
     ("agency", "region"): ["所属地区", "如 内蒙古自治区鄂尔多斯市鄂托克前旗"],
     ("agency", "level"): ["层级", "如 旗县级部门"],
     ("agency", "code"): ["统一社会信用代码或单位编码", '加引号，如 "010"'],
+    ("agency", "contact"): ["联系人及电话", "填报联系人姓名和电话，如 张三 0477-1234567（选填）"],
     ("year",): ["考核年度", "整数，如 2017"],
     ("submitted",): ["报送日期", '写成 "2018-01-12"（加引号）；不知道的写 ~'],
     ("facts",): ["填报数据", "事实编号: 值；不知道的写 ~（与 0 不同），必填项不要删除"],
@@ -343,7 +345,15 @@ def submission_from_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submiss
 
 def check_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submission | None, list[Problem], list[Problem]]:
     """Every problem of a submission at once: (the typed submission or None, the problems
-    that make it invalid, the missing required facts)."""
+    that make it invalid, the missing required facts). A workbook's problems are at its cells."""
+    try:
+        submission, problems, missing = _check_document(doc, rubric)
+    except SubmissionError as exc:
+        raise SubmissionError(doc.relocated(exc.problems)) from None
+    return submission, doc.relocated(problems), doc.relocated(missing)
+
+
+def _check_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submission | None, list[Problem], list[Problem]]:
     data = doc.data
     if not isinstance(data, dict):
         raise SubmissionError(doc.problem((), "自评材料文件的最外层应为“名称: 值”形式的映射（例如 agency:、facts:）"))
@@ -390,7 +400,13 @@ def check_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submission | None
         m.Submission(
             rubric_id=rubric.id,
             rubric_version=str(version),
-            agency=m.Agency(agency["name"], agency.get("region", ""), agency.get("level", ""), agency.get("code", "")),
+            agency=m.Agency(
+                agency["name"],
+                agency.get("region", ""),
+                agency.get("level", ""),
+                agency.get("code", ""),
+                agency.get("contact", ""),
+            ),
             year=cleaned["year"],
             facts=facts,
             self_scores=scores,

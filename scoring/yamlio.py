@@ -80,6 +80,8 @@ class Document:
     sha256: str = ""
     # the values written in quotes ("2"): text, even when they look like numbers
     quoted: frozenset[Path_] = attrs.field(factory=frozenset)
+    # a workbook read as a document (scoring.workbook): line -> ("统计表!D23", its label); empty for YAML
+    cells: dict[int, tuple[str, str]] = attrs.field(factory=dict)
 
     def locate(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor."""
@@ -97,6 +99,27 @@ class Document:
     def problem(self, path: Path_, message: str, label: str = "", at_key: bool = False) -> Problem:
         line, column = self.locate_key(path) if at_key else self.locate(path)
         return Problem(message, self.file, line, column, format_path(path), label)
+
+    def relocated(self, problems: list[Problem]) -> list[Problem]:
+        """Problems at this document's lines, shown at their workbook cells (unchanged for YAML)."""
+        if not self.cells:
+            return list(problems)
+        return [_at_cell(p, self.cells) if p.file == self.file and not p.cell else p for p in problems]
+
+
+_ROWS = re.compile(r"（相关数据在第 ([0-9、]+) 行）")
+
+
+def _at_cell(problem: Problem, cells: dict[int, tuple[str, str]]) -> Problem:
+    cell, label = cells.get(problem.line, ("", ""))
+    sheet = cell.split("!", 1)[0]
+
+    def rows(found: re.Match[str]) -> str:
+        places = [cells.get(int(n), (n, ""))[0] for n in found.group(1).split("、")]
+        short = [p.split("!", 1)[1] if p.startswith(f"{sheet}!") and "!" in p else p for p in places]
+        return "（相关数据在 " + "、".join(short) + "）"
+
+    return attrs.evolve(problem, message=_ROWS.sub(rows, problem.message), cell=cell, label=problem.label or label)
 
 
 def format_path(path: Path_) -> str:

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: fonts with real bold faces for Chinese, HarfBuzz subsetting
-# (without it WeasyPrint silently takes ~25x longer), Pango, pdftoppm/pdftotext.
-pkgs=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
+# (without it WeasyPrint silently takes ~25x longer), Pango, pdftoppm/pdftotext, and LibreOffice Calc
+# (headless: tests re-save and print the Excel workbooks with it).
+pkgs=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils libreoffice-calc-nogui)
 python3 -c "import ensurepip, venv" 2>/dev/null || pkgs+=(python3-venv)
 # Node and npm run the real YAML language server in tests/test_editor_lsp.py. Checked by command, not by
 # package: a machine may have Node from elsewhere (whose nodejs package conflicts with Debian's npm).
