@@ -70,7 +70,7 @@ def skeleton(rubric: m.Rubric, schema_ref: str = "", values: dict[str, Any] | No
                 names = "；".join(f"{n.id} {n.title}" for n in used[:4])
                 more = f" 等 {len(used)} 项" if len(used) > 4 else ""
                 out.append(f"  #   用于评分：{c(names)}{more}")
-            value = _scalar(facts.get(fact.id), fact.type)
+            value = _scalar(facts.get(fact.id), fact.type if values is None else "")
             out.append(f"  {fact.id}: {value}")
         out.append("")
     out.append("# 自评分：按评分表逐项填写本单位的自评分；不填的留“~”。")

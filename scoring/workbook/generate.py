@@ -44,8 +44,7 @@ LITERAL_LIST_LIMIT = 255  # Excel's limit for a literal list in data validation
 def workbook_bytes(rubric: m.Rubric, submission: dict[str, Any] | None = None) -> bytes:
     """The ``.xlsx`` for ``rubric``; ``submission`` (plain data as the YAML loader gives it) pre-fills it."""
     wb = build_workbook(rubric)
-    if submission is not None:
-        fill(wb, rubric, submission)
+    fill(wb, rubric, submission if submission is not None else {"year": rubric.year})  # as the YAML template
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -71,8 +70,39 @@ def build_workbook(rubric: m.Rubric) -> Workbook:
     _score_sheet(wb.create_sheet(L.SCORES), rubric, lay)
     _evidence_sheet(wb.create_sheet(L.EVIDENCE), lay, lists, L.EVIDENCE_ROWS)
     lists.sheet.sheet_state = "hidden"
+    wb.move_sheet(lists.sheet, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(L.LISTS))
     write_stamp(wb, rubric)
+    for ws in wb.worksheets:
+        _fit_rows(ws)
     return wb
+
+
+def _width(text: str) -> float:
+    """Display width in Excel column units (a CJK character is about two)."""
+    return sum(2.1 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+
+
+def _fit_rows(ws: Worksheet) -> None:
+    """Row heights for wrapped text: spreadsheet programs do not grow rows written by a library."""
+    if ws.sheet_state != "visible":
+        return
+    merged: dict[str, float] = {}
+    for rng in ws.merged_cells.ranges:
+        width = sum(ws.column_dimensions[get_column_letter(c)].width or 9 for c in range(rng.min_col, rng.max_col + 1))
+        rows = rng.max_row - rng.min_row + 1
+        merged[ws.cell(rng.min_row, rng.min_col).coordinate] = width if rows == 1 else -1.0
+    for row in ws.iter_rows(min_row=L.HEADER_ROW):
+        lines = 1
+        for cell in row:
+            if cell.value is None or str(cell.value).startswith("="):
+                continue
+            width = merged.get(cell.coordinate, ws.column_dimensions[cell.column_letter].width or 9)
+            if width <= 0:
+                continue
+            for part in str(cell.value).split("\n"):
+                lines = max(lines, -(-int(_width(part) + 1) // max(1, int(width - 1))))
+        if lines > 1 or row[0].row == L.HEADER_ROW:
+            ws.row_dimensions[row[0].row].height = max(ws.row_dimensions[row[0].row].height or 0, 14.5 * lines + 4)
 
 
 class _Lists:
@@ -105,7 +135,9 @@ def _page(ws: Worksheet, title_rows: str, landscape: bool = False) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = title_rows
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = 0.6
+    ws.page_margins.bottom = 0.8
+    ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.protection.sheet = True  # no password: labels protected from slips, nobody locked out
@@ -144,13 +176,13 @@ def _label(ws: Worksheet, ref: str, value: Any, center: bool = False) -> None:
     cell.border = BORDER
 
 
-def _input(ws: Worksheet, ref: str, number_format: str = "General") -> None:
+def _input(ws: Worksheet, ref: str, number_format: str = "General", center: bool = False) -> None:
     cell = ws[ref]
     cell.fill = INPUT_FILL
     cell.protection = UNLOCKED
     cell.border = BORDER
     cell.font = Font(name=BODY, size=10.5)
-    cell.alignment = WRAP
+    cell.alignment = CENTER if center else WRAP
     cell.number_format = number_format
 
 
@@ -236,7 +268,7 @@ def _agency_sheet(ws: Worksheet, lay: L.Layout) -> None:
 def _kind_text(fact: m.Fact) -> str:
     kind = m.FACT_TYPES[fact.type]
     if fact.type == "multi_choice":
-        kind += "（可多选，用“、”分隔）"
+        kind += "（可多选，用“、”分隔；都没有的填“无”）"
     return kind + ("，必填" if fact.required else "")
 
 
@@ -344,7 +376,7 @@ def _score_sheet(ws: Worksheet, rubric: m.Rubric, lay: L.Layout) -> None:
             for col in "CDE":
                 ws[f"{col}{r.row}"].font = Font(name=BODY, size=10.5, bold=True)
         ref = f"E{r.row}"
-        _input(ws, ref, "General")
+        _input(ws, ref, "General", center=True)
         _validate(
             ws,
             ref,
@@ -378,7 +410,7 @@ def _score_sheet(ws: Worksheet, rubric: m.Rubric, lay: L.Layout) -> None:
     s = lay.self_total.row
     ws.merge_cells(f"A{s}:D{s}")
     _label(ws, f"A{s}", "上报的自评总分（照填纸质评分表“总分”栏；没有填的留空）", center=True)
-    _input(ws, lay.self_total.ref)
+    _input(ws, lay.self_total.ref, center=True)
     _validate(
         ws,
         lay.self_total.ref,
@@ -456,7 +488,7 @@ def _cell_value(value: Any, item: L.Input) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "、".join(str(v) for v in value) or "无"
     if item.kind == "date" and isinstance(value, str):
         try:
             return dt.datetime.fromisoformat(value)

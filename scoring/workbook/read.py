@@ -15,7 +15,8 @@ How cells are read (the YAML loader's rules, plus what Excel users type):
   digits (``３０``) are read as the number, anything else (``三十``) is reported;
 * 是/否: also √ ✓ 有 对 (是) and × ✗ 无 没有 (否), and Excel's TRUE/FALSE;
 * dates: a date cell, or text ``2018-01-12``, ``2018/1/12``, ``2018.1.12``, ``2018年1月12日``;
-* multiple choice: options separated by 、 , ， ; ； or line breaks;
+* multiple choice: options separated by 、 , ， ; ； or line breaks; 无 for none of them
+  (a blank cell is "not known", as ``~`` in YAML);
 * leading and trailing spaces are removed everywhere except in free text.
 """
 
@@ -44,6 +45,7 @@ from .stamp import Stamp, read_stamp
 RubricFor = Callable[[Document], m.Rubric]
 YES = {"是", "√", "✓", "✔", "有", "对", "true", "TRUE", "True"}
 NO = {"否", "×", "✗", "✘", "无", "没有", "不是", "false", "FALSE", "False"}
+NONE_CHOSEN = {"无", "（无）", "(无)", "没有", "都没有", "均无"}
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _DEC = re.compile(r"[-+]?(0|[1-9][0-9]*)\.[0-9]+")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -249,10 +251,13 @@ class _Reader:
             return value if not isinstance(value, float) else _number(value)
         if kind == "date":
             return _date(value)
-        if kind == "multi_choice":
-            if value is None:
+        if kind == "multi_choice":  # blank: not known; 无: none of the options
+            text = _text(value).strip()
+            if not text:
+                return None
+            if text in NONE_CHOSEN:
                 return []
-            return [p.strip() for p in _SPLIT.split(_text(value)) if p.strip()]
+            return _choices(text, item.fact.options if item.fact else ())
         if kind in ("choice", "name", "short"):
             return _text(value).strip() or (None if kind == "choice" else "")
         # free text: verbatim (a number typed into a text cell becomes its digits)
@@ -328,6 +333,32 @@ def _number(value: Any) -> Any:
         except InvalidOperation:
             return text
     return text  # full-width digits and everything else: the YAML route's rules and messages
+
+
+def _choices(text: str, options: tuple[str, ...]) -> list[str]:
+    """Options in the order written; an option may itself contain 、 or a comma, so the known
+    options are matched first (longest first), and only what matches none is split at separators."""
+    out: list[str] = []
+    rest = text
+    by_length = sorted(options, key=len, reverse=True)
+    while rest:
+        rest = rest.lstrip("、,，;；\n \t\u3000")
+        if not rest:
+            break
+        match = next(
+            (o for o in by_length if rest.startswith(o) and (len(rest) == len(o) or rest[len(o)] in _SEPARATORS)), None
+        )
+        if match is None:
+            found = _SPLIT.search(rest)
+            match = rest[: found.start()] if found else rest
+            out.append(match.strip())
+        else:
+            out.append(match)
+        rest = rest[len(match) :]
+    return [o for o in out if o]
+
+
+_SEPARATORS = "、,，;；\n"
 
 
 def _date(value: Any) -> Any:
