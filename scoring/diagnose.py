@@ -74,6 +74,9 @@ def inspect_reading(reading: Reading, rubric_for: RubricFor) -> Inspection:
         submission, problems, missing = check_document(doc, rubric)
     except InputError as exc:
         return Inspection(reading, rubric, problems=tuple(_ordered(read_problems + exc.problems)))
+    if doc.cells:  # a workbook cell already reported (a formula, a bad date) is not "missing" as well
+        reported = {p.line for p in read_problems}
+        missing = [p for p in missing if p.line not in reported]
     hidden = "\n".join(reading.omitted.values())
     problems = [p for p in problems if reading.certain(p) and not _held_by(p, hidden)]
     missing = [p for p in missing if not _held_by(p, hidden)]

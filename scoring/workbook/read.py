@@ -123,7 +123,18 @@ def _rubric(stamp: Stamp, file: str, rubric_for: RubricFor) -> m.Rubric:
     try:
         rubric = rubric_for(stub)
     except InputError as exc:
-        reason = "；".join(p.message for p in exc.problems)
+        pinned = _current(stub, rubric_for, {})
+        if pinned is not None:  # the evaluator named a rubric (--rubric, a batch pin)
+            named = f"“{pinned.id}”（版本 {pinned.version}，{pinned.title}）"
+            again = f"请索取该细则的空白表（scoring template {pinned.id} --xlsx），把内容照填后重新提交"
+            raise InputError(
+                Problem(f"{made_for}，而本次评分指定的细则是{named}，两者不能混用；{again}", file)
+            ) from None
+        current = _current(stub, rubric_for, {"rubric": {"id": stamp.rubric_id}})
+        if current is not None:
+            now = f"，而现行的是版本 {current.version}（{current.title}）"
+            raise InputError(Problem(f"{made_for}{now}，旧表不能用于本次评分；{fix}", file)) from None
+        reason = "；".join(p.message.rstrip("。") for p in exc.problems)
         raise InputError(Problem(f"{made_for}，无法使用：{reason}；{fix}", file)) from None
     if rubric.id != stamp.rubric_id or rubric.version != stamp.rubric_version:
         raise InputError(
@@ -134,6 +145,15 @@ def _rubric(stamp: Stamp, file: str, rubric_for: RubricFor) -> m.Rubric:
             Problem(f"{made_for}，表格格式版本为 {stamp.format}，本工具读取的是第 {L.FORMAT_VERSION} 版；{fix}", file)
         )
     return rubric
+
+
+def _current(stub: Document, rubric_for: RubricFor, data: dict[str, Any]) -> m.Rubric | None:
+    """The rubric ``rubric_for`` gives for ``data`` instead of the stamp: with no reference, the
+    evaluator's pinned rubric; with the id alone, the registered one (an older workbook)."""
+    try:
+        return rubric_for(attrs.evolve(stub, data=data))
+    except InputError:
+        return None
 
 
 class _Reader:

@@ -25,7 +25,7 @@ def test_seed_001_scores_byte_identical(tmp_path: Path) -> None:
     book = tmp_path / "自评表.xlsx"
     seed_workbook(book)
     assert score_json(book) == score_json(SEED)
-    code, out, _err = cli("score", str(book), "--format", "json")
+    _code, out, _err = cli("score", str(book), "--format", "json")
     assert json.loads(out)["submission"]["file"] == "自评表.xlsx"
 
 
