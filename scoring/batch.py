@@ -119,7 +119,9 @@ def discover(source: Path) -> list[Path]:
         if p.is_file()
         and p.suffix.lower() in SUFFIXES
         and not p.name.startswith(".")
-        and not p.name.lower().endswith((".review.yaml", ".review.yml"))  # reviews kept beside submissions
+        and not p.name.lower().endswith(
+            (".review.yaml", ".review.yml", ".review.xlsx")
+        )  # reviews kept beside submissions
     )
 
 

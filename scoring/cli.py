@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rubric", help="自评表所用的评分细则（文件路径或编号[@版本]；默认按表中记录的细则查找）")
     p.add_argument("-o", "--output", help="写入 YAML 文件（默认输出到屏幕）")
 
+    p = sub.add_parser("review-template", help="生成评估人填写核定分的 Excel 核定表（读回时与核定记录文件相同）")
+    p.add_argument("result", metavar="RESULT", help="评分结果（scoring score --format json 的输出），或自评材料")
+    p.add_argument("--xlsx", action="store_true", help="生成 Excel 核定表（.xlsx）")
+    p.add_argument("--rubric", help="RESULT 为自评材料时所用的评分细则")
+    p.add_argument("-o", "--output", help="输出文件（.xlsx）")
+
     p = sub.add_parser("schema", help="输出自评材料的 JSON Schema（供编辑器补全与检查）")
     p.add_argument("rubric", metavar="RUBRIC")
     p.add_argument("-o", "--output")
@@ -357,6 +363,32 @@ class App:
         self.problems(list(found.missing), prefix="提醒：")
         return 0
 
+    def cmd_review_template(self, args: argparse.Namespace) -> int:
+        from .workbook.review import review_workbook_bytes
+
+        if not args.xlsx or not args.output:
+            raise UsageError(
+                "用法：scoring review-template 评分结果.json --xlsx -o 核定表.xlsx（核定表目前只有 Excel 格式）"
+            )
+        if args.result.lower().endswith(".json"):
+            from .yamlio import read_text
+
+            try:
+                result = json.loads(read_text(args.result))
+                result["rubric"]["id"], result["nodes"][0]["id"]
+            except (ValueError, KeyError, IndexError, TypeError):
+                raise InputError(
+                    Problem("这不是 scoring 生成的评分结果 JSON（缺少 rubric、nodes 等内容）", args.result)
+                ) from None
+        else:
+            from .engine import evaluate
+
+            rubric, submission, _missing = self.submission(args.result, args.rubric)
+            result = evaluate(rubric, submission).to_dict()
+        write_atomic(Path(args.output), review_workbook_bytes(result), protect=[Path(args.result)])
+        self.err.write(f"已写入 {args.output}（核定表：填写“核定分”“核定理由”，用 --review {args.output} 读回）\n")
+        return 0
+
     def cmd_schema(self, args: argparse.Namespace) -> int:
         from .editor import schema_text
 
@@ -489,7 +521,7 @@ def run(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: IO
         app = App(stdout, stderr, args.rubrics_dir)
         with guard_inputs():  # no output may replace a file this command has read
             try:
-                return int(getattr(app, f"cmd_{args.command}")(args))
+                return int(getattr(app, f"cmd_{args.command.replace('-', '_')}")(args))
             finally:
                 tempdirs.cleanup()  # WeasyPrint's font copies (see scoring.tempdirs)
     except ScoringError as exc:

@@ -33,7 +33,7 @@ from .submission import BOOL_WORDS, _typed, fact_schema
 from .validation import make_validator, packaged_validator, schema_problems
 from .yamlio import Document, Path_, load_file, load_text
 
-REVIEW_SUFFIXES = (".review.yaml", ".review.yml", ".yaml", ".yml")
+REVIEW_SUFFIXES = (".review.yaml", ".review.yml", ".yaml", ".yml", ".review.xlsx")
 
 
 class ReviewError(InputError):
@@ -71,14 +71,27 @@ class Review:
     def problem(self, path: Path_, message: str, label: str = "") -> Problem:
         if self.doc is None:
             return Problem(message, self.file)
-        return self.doc.problem(path, message, label)
+        return self.doc.relocated([self.doc.problem(path, message, label)])[0]  # a 核定表 cell, or a YAML line
 
 
 # -- loading --------------------------------------------------------------------------------------
 
 
 def load_review(path: str | Path, rubric: m.Rubric) -> Review:
-    """Read and check a review file against ``rubric``; raise :class:`ReviewError` listing every problem."""
+    """Read and check a review file against ``rubric``; raise :class:`ReviewError` listing every problem.
+    A ``.xlsx`` is an evaluator's 核定表 (:mod:`scoring.workbook.review`), checked the same way."""
+    from .workbook.read import is_workbook
+
+    if is_workbook(str(path)):
+        from .workbook.review import review_document
+        from .yamlio import read_bytes
+
+        sheet = review_document(read_bytes(path), str(path))
+        try:
+            review = review_from_document(sheet, rubric)
+        except ReviewError as exc:
+            raise ReviewError(sheet.relocated(exc.problems)) from None
+        return attrs.evolve(review, sha256=sheet.sha256)
     doc = load_file(path)  # read once: the recorded SHA-256 is of the bytes reviewed
     return attrs.evolve(review_from_document(doc, rubric), sha256=doc.sha256)
 
