@@ -45,6 +45,9 @@ def workbook_bytes(rubric: m.Rubric, submission: dict[str, Any] | None = None) -
     """The ``.xlsx`` for ``rubric``; ``submission`` (plain data as the YAML loader gives it) pre-fills it."""
     wb = build_workbook(rubric)
     fill(wb, rubric, submission if submission is not None else {"year": rubric.year})  # as the YAML template
+    if submission is not None:
+        for ws in wb.worksheets:
+            _fit_rows(ws)  # the filled-in text, too
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -242,7 +245,7 @@ def _agency_sheet(ws: Worksheet, lay: L.Layout) -> None:
         _label(ws, f"A{item.row}", item.label + ("（必填）" if required else ""))
         _label(ws, f"C{item.row}", helps[item.path])
         fmt_code = "yyyy-mm-dd" if item.kind == "date" else ("0" if item.kind == "year" else "@")
-        _input(ws, item.ref, fmt_code)
+        _input(ws, item.ref, fmt_code, center=item.kind in ("date", "year"))
         if item.kind == "year":
             _validate(
                 ws,

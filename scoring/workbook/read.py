@@ -110,6 +110,17 @@ def read_workbook(raw: bytes, file: str, rubric_for: RubricFor) -> tuple[Reading
     return reader.reading(hashlib.sha256(raw).hexdigest()), rubric
 
 
+def inspect_workbook(raw: bytes, name: str, rubric_for: RubricFor) -> Any:
+    """An uploaded workbook's bytes checked in one round: the :class:`scoring.diagnose.Inspection`
+    ``validate`` prints (``.submission`` is None when invalid; ``.problems``, ``.missing``, then
+    :func:`scoring.diagnose.audit` for the checks and self-audit). Raises InputError when the file
+    cannot be read at all (not a workbook, macros, another rubric...)."""
+    from ..diagnose import inspect_reading
+
+    reading, _rubric = read_workbook(raw, name, rubric_for)
+    return inspect_reading(reading, rubric_for)
+
+
 def _rubric(stamp: Stamp, file: str, rubric_for: RubricFor) -> m.Rubric:
     where = "填报说明!B6" if not stamp.hidden else f"{L.STAMP}!B1"
     stub = Document(

@@ -72,3 +72,22 @@ def test_plan_and_render_accept_xlsx(tmp_path: Path) -> None:
     cli("render", str(book), "-o", str(pdf), "--date", "2018-03-01")
     assert pdf.read_bytes().startswith(b"%PDF")
     assert score_json(book) == score_json(SEED)
+
+
+def test_inspect_workbook_for_uploaded_bytes(tmp_path: Path) -> None:
+    """The site's entry point: bytes in memory, the same inspection and audit as ``validate``."""
+    from scoring.diagnose import audit
+    from scoring.engine import evaluate
+    from scoring.registry import PROJECT_RUBRICS, Rubrics
+    from scoring.workbook.read import inspect_workbook
+
+    book = tmp_path / "自评表.xlsx"
+    seed_workbook(book)
+    rubrics = Rubrics([PROJECT_RUBRICS])
+    found = inspect_workbook(book.read_bytes(), "上传.xlsx", lambda doc: rubrics.for_submission(doc, None))
+    assert found.submission is not None and found.problems == ()
+    checked = audit(found, evaluate(found.rubric, found.submission))
+    assert str(checked.warnings[0]).startswith("上传.xlsx 统计表!D4（")
+    bad = edit(book, {"统计表!D19": "三十"}, tmp_path / "b.xlsx")
+    found = inspect_workbook(bad.read_bytes(), "上传.xlsx", lambda doc: rubrics.for_submission(doc, None))
+    assert [str(p) for p in found.problems] == ["上传.xlsx 统计表!D19（收到申请数）：应为整数，实际为文字“三十”"]
