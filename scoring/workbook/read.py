@@ -278,7 +278,9 @@ class _Reader:
                     return "是"
                 if text in NO:
                     return "否"
-                return text or None
+                if text:
+                    raise _Bad(f"应填“是”或“否”（也可以填 √、有，或 ×、无），实际为“{text[:40]}”")
+                return None
             return value if not isinstance(value, float) else _number(value)
         if kind == "date":
             return _date(value)

@@ -91,3 +91,13 @@ def test_inspect_workbook_for_uploaded_bytes(tmp_path: Path) -> None:
     bad = edit(book, {"统计表!D19": "三十"}, tmp_path / "b.xlsx")
     found = inspect_workbook(bad.read_bytes(), "上传.xlsx", lambda doc: rubrics.for_submission(doc, None))
     assert [str(p) for p in found.problems] == ["上传.xlsx 统计表!D19（收到申请数）：应为整数，实际为文字“三十”"]
+
+
+def test_import_of_a_broken_workbook_writes_nothing(tmp_path: Path) -> None:
+    book = tmp_path / "自评表.xlsx"
+    seed_workbook(book)
+    edit(book, {"统计表!D19": "三十"})
+    code, _out, err = cli("import", "自评表.xlsx", "-o", "自评表.yaml", cwd=tmp_path)
+    assert code == 1
+    assert err == "自评表.xlsx 统计表!D19（收到申请数）：应为整数，实际为文字“三十”\n"
+    assert not (tmp_path / "自评表.yaml").exists()
