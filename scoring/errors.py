@@ -25,6 +25,8 @@ class Problem:
     cell: str = ""  # a workbook's sheet and cell, ``统计表!D23``: shown instead of line and column
 
     def where(self) -> str:
+        if self.cell:  # a workbook: the line is only an order (the cells in reading order)
+            return f"{self.file or '<输入>'} {self.cell}"
         parts = [self.file or "<输入>"]
         if self.line:
             parts.append(str(self.line))
@@ -35,7 +37,7 @@ class Problem:
     def __str__(self) -> str:
         if self.cell:  # 自评表.xlsx 统计表!D23（收到申请数）：应为整数，实际为文字“三十”
             label = f"（{self.label}）" if self.label else ""
-            return f"{self.file or '<输入>'} {self.cell}{label}：{self.message}"
+            return f"{self.where()}{label}：{self.message}"
         field = ""
         if self.path:
             field = f"字段 {self.path}"
