@@ -21,7 +21,7 @@ import attrs
 from . import __version__
 from . import model as m
 from .expr import CHECK_RESULTS, EvalError, Expression, MissingFact
-from .numbers import ZERO, clamp, fmt, quantize
+from .numbers import ZERO, bounded, clamp, fmt, quantize
 from .result import (
     Difference,
     FactValue,
@@ -146,11 +146,11 @@ def _tiers(rule: m.Tiers, node: m.Node, ctx: _Ctx) -> Outcome:
 
 
 def _per_item(rule: m.PerItem, node: m.Node, ctx: _Ctx) -> Outcome:
-    count = _number(rule.count.evaluate(ctx.env))
+    count = quantize(_count(rule.count.evaluate(ctx.env)), ctx.places)  # "late_days / 30": a rounded count
     if count < 0:
         raise EvalError(f"项数不能为负数（{fmt(count)}）")
     cap = min(rule.cap if rule.cap is not None else node.max, node.max)
-    raw = count * rule.each
+    raw = quantize(count * rule.each, ctx.places)
     points = quantize(min(raw, cap), ctx.places)
     reason = f"{fmt(count)} {rule.unit} × 每{rule.unit} {fmt(rule.each)} 分 = {fmt(raw)} 分"
     if raw > cap:
@@ -175,7 +175,7 @@ def _deduction(rule: m.Deduction, node: m.Node, ctx: _Ctx) -> Outcome:
         total += amount
         if part:
             parts.append(part)
-    raw = node.max - total
+    raw = quantize(node.max - total, ctx.places)
     points = max(ZERO, raw)
     if not parts:
         return Outcome(points, "met", "未发现扣分情形")
@@ -187,10 +187,10 @@ def _deduction(rule: m.Deduction, node: m.Node, ctx: _Ctx) -> Outcome:
 
 def _deduct(item: m.DeductionItem, ctx: _Ctx) -> tuple[Decimal, str]:
     if item.count is not None:
-        count = _number(item.count.evaluate(ctx.env))
+        count = quantize(_count(item.count.evaluate(ctx.env)), ctx.places)  # counts and points: the rubric's rounding
         if count < 0:
             raise EvalError(f"次数不能为负数（{fmt(count)}）")
-        amount = count * item.per
+        amount = quantize(count * item.per, ctx.places)
         return amount, (f"{item.label} {fmt(count)} 处 × {fmt(item.per)} 分 = 扣 {fmt(amount)} 分" if count else "")
     assert item.when is not None
     if item.when.evaluate(ctx.env):
@@ -201,8 +201,9 @@ def _deduct(item: m.DeductionItem, ctx: _Ctx) -> tuple[Decimal, str]:
 def _formula(rule: m.Formula, node: m.Node, ctx: _Ctx) -> Outcome:
     raw = _number(rule.points.evaluate(ctx.env))
     points = quantize(clamp(raw, ZERO, node.max), ctx.places)
-    reason = f"按公式计算为 {fmt(quantize(raw, ctx.places))} 分"
-    if points != quantize(raw, ctx.places):
+    shown = quantize(raw, ctx.places) if abs(raw) < LARGEST else bounded(raw)
+    reason = f"按公式计算为 {fmt(shown)} 分"
+    if points != shown:
         reason += f"，限定在 0～{fmt(node.max)} 分之间，得 {fmt(points)} 分"
     return Outcome(points, _status(points, node.max), reason)
 
@@ -240,6 +241,20 @@ def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise EvalError(f"规则需要一个数字，得到的是{show_value(value)}")
     return Decimal(value)
+
+
+# a count or a formula's result this large is a rubric or data error, not a score (and beyond it
+# rounding to the rubric's places would need more digits than any score has)
+LARGEST = Decimal(10) ** 15
+
+
+def _count(value: Any) -> Decimal:
+    number = _number(value)
+    if abs(number) >= LARGEST:
+        raise EvalError(
+            f"计算出的次数（项数）{fmt(bounded(number))} 过大：应小于 10 的 15 次方，请检查表达式和填报数据"
+        )
+    return number
 
 
 def _status(points: Decimal, maximum: Decimal) -> str:
@@ -627,7 +642,7 @@ def _checks(rubric: m.Rubric, ctx: _Ctx) -> tuple[list[Finding], dict[str, tuple
             continue
         outcomes[check.id] = (check.severity, True)
         sides = check.expect.sides(ctx.env)
-        left, right = sides if sides else (None, None)
+        left, right = (_shown_side(v) for v in sides) if sides else (None, None)
 
         def fill(match: re.Match[str], left: Any = left, right: Any = right) -> str:
             name = match.group(1)
@@ -649,6 +664,13 @@ def _checks(rubric: m.Rubric, ctx: _Ctx) -> tuple[list[Finding], dict[str, tuple
             )
         )
     return found, outcomes
+
+
+def _shown_side(value: Any) -> Any:
+    """One side of a failed check as reported: a derived number (``a / 3``) at most 15 significant digits."""
+    if isinstance(value, Decimal) and not isinstance(value, bool):
+        return bounded(value)
+    return value
 
 
 def _missing(rubric: m.Rubric, ctx: _Ctx) -> tuple[MissingFactResult, ...]:

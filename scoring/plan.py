@@ -22,7 +22,7 @@ import attrs
 from . import model as m
 from .engine import Override, VetoDecision, evaluate
 from .errors import UsageError
-from .numbers import fmt, json_number
+from .numbers import MAX_SIGNIFICANT, decimal_places, fmt, json_number, significant_digits
 from .result import STATUS_LABELS, Result
 
 
@@ -74,6 +74,9 @@ def parse_target(text: str, rubric: m.Rubric) -> tuple[Decimal, str]:
         raise UsageError(f"--target 应为分数（如 90）或等次名称（{names}），实际为“{text}”") from None
     if not value.is_finite() or value < 0:
         raise UsageError(f"--target 应为不小于 0 的分数，实际为“{text}”")
+    if decimal_places(value) > rubric.places or significant_digits(value) > MAX_SIGNIFICANT:
+        keeps = f"保留 {rubric.places} 位小数" if rubric.places else "只计整数分"
+        raise UsageError(f"--target 的小数位数多于评分细则的计分精度（{keeps}），实际为“{text}”")
     ceiling = rubric.max_with_bonus
     if value > ceiling:
         raise UsageError(f"目标 {fmt(value)} 分超过本细则可得的最高分 {fmt(ceiling)} 分")

@@ -27,9 +27,9 @@ import attrs
 from . import model as m
 from .engine import Override, VetoDecision, evaluate, rule_expressions
 from .errors import InputError, Problem
-from .numbers import fmt
+from .numbers import decimal_places, fmt
 from .result import NodeResult, Result, ReviewNote, ReviewSummary, show_value
-from .submission import BOOL_WORDS, _typed, fact_schema
+from .submission import BOOL_WORDS, _typed, fact_schema, points_places_message
 from .validation import make_validator, packaged_validator, schema_problems
 from .yamlio import Document, Path_, load_file, load_text
 
@@ -219,6 +219,8 @@ class _Checker:
             self.fail(
                 ("nodes", ident), f"评分细则中没有编号为“{ident}”的评分项{self.hint(ident, 'nodes')}", at_key=True
             )
+        elif decimal_places(points) > self.rubric.places:
+            self.fail(("nodes", ident, "points"), points_places_message(points, self.rubric.places))
         elif points > node.max:
             self.fail(
                 ("nodes", ident, "points"),

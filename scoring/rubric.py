@@ -113,7 +113,11 @@ class _Builder:
                 ("rubric", "total"),
                 f"基础总分写为 {_fmt(total)}，但各一级指标满分之和为 {_fmt(base_max)}",
             )
-        grades = self.grades(meta["grades"])
+        bonus_max = sum((b.max for b in bonus), Decimal(0))
+        if meta.get("bonus_cap") is not None:
+            bonus_max = min(bonus_max, Decimal(meta["bonus_cap"]))
+        ceiling = total + (bonus_max if meta.get("grade_on", "final") == "final" else Decimal(0))
+        grades = self.grades(meta["grades"], ceiling)
         checks = tuple(self.checks(data.get("checks", [])))
         vetoes = tuple(self.veto(v, ("vetoes", i)) for i, v in enumerate(data.get("vetoes", [])))
         penalties = tuple(self.penalty(p, ("penalties", i)) for i, p in enumerate(data.get("penalties", [])))
@@ -344,8 +348,16 @@ class _Builder:
             when=self.expr(data["when"], (*path, "when")) if "when" in data else None,
         )
 
-    def grades(self, items: list[dict[str, Any]]) -> tuple[m.Grade, ...]:
+    def grades(self, items: list[dict[str, Any]], ceiling: Decimal) -> tuple[m.Grade, ...]:
+        """The bands, highest first; ``ceiling`` is the highest score the graded figure can reach."""
         grades = tuple(m.Grade(g["name"], Decimal(g["min"])) for g in items)
+        for i, grade in enumerate(grades):
+            if grade.min > ceiling:
+                self.problem(
+                    ("rubric", "grades", i, "min"),
+                    f"等次“{grade.name}”的分数线 {_fmt(grade.min)} 超过可得的最高分 {_fmt(ceiling)} 分，"
+                    "这一等次永远评不上；请核对分数线和总分（total）",
+                )
         for i in range(1, len(grades)):
             if grades[i].min >= grades[i - 1].min:
                 self.problem(("rubric", "grades", i, "min"), "等次应从高到低排列，分数线逐档降低")

@@ -21,7 +21,7 @@ import attrs
 
 from . import model as m
 from .errors import Problem, SubmissionError
-from .numbers import fmt
+from .numbers import decimal_places, fmt
 from .typing_fixes import ODD_SPACES, char_name, date_hint, full_width_number, hidden_chars, number_hint, show_hidden
 from .validation import make_validator, schema_problems
 from .yamlio import Document, Path_, load_file, load_text
@@ -368,6 +368,7 @@ def _check_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submission | Non
     label_for = labeller(rubric)
     typed, problems = typing_problems(doc, data, rubric, label_for)
     problems += schema_problems(attrs.evolve(doc, data=typed), validator_for(rubric), label_for)
+    problems += places_problems(doc, typed, rubric, label_for)
     problems = sorted(problems, key=lambda p: (p.line or MAX_COUNT, p.column))  # "另有 N 个问题" stays last
     written = data.get("facts")
     meant = _meant_facts(written, rubric) if isinstance(written, dict) else set()
@@ -419,6 +420,28 @@ def _check_document(doc: Document, rubric: m.Rubric) -> tuple[m.Submission | Non
         [],
         missing,
     )
+
+
+def places_problems(doc: Document, data: Any, rubric: m.Rubric, label_for: Any) -> list[Problem]:
+    """Points written with more decimals than the rubric's rounding keeps (``2.25`` when it keeps one):
+    the tool would otherwise compare and total digits no scorecard can show."""
+    if not isinstance(data, dict):
+        return []
+    found: list[tuple[Path_, Any]] = []
+    scores = data.get("self_scores")
+    if isinstance(scores, dict):
+        found += [(("self_scores", k), v) for k, v in scores.items()]
+    found.append((("self_total",), data.get("self_total")))
+    return [
+        doc.problem(path, points_places_message(value, rubric.places), label_for(path))
+        for path, value in found
+        if isinstance(value, Decimal) and decimal_places(value) > rubric.places
+    ]
+
+
+def points_places_message(value: Decimal, places: int) -> str:
+    keeps = f"保留 {places} 位小数" if places else "只计整数分"
+    return f"分数 {fmt(value)} 的小数位数多于评分细则的计分精度（{keeps}）；请按细则的精度填写"
 
 
 def missing_fact(doc: Document, fact: m.Fact) -> Problem:

@@ -30,6 +30,7 @@ from yaml.scanner import Scanner
 from .errors import InputError, Problem
 from .gctools import gc_paused
 from .iofiles import note_input, os_error_text
+from .numbers import MAX_SIGNIFICANT, significant_digits
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
@@ -196,9 +197,23 @@ def _guess_encoding(raw: bytes) -> str:
     return f"文件不是 UTF-8 编码，看起来是 GBK/GB18030 编码（Windows 中文系统常见）；{convert}"
 
 
-# C0/C1 control characters (tab and line breaks excepted; NEL would shift YAML line numbers)
-# and the non-characters U+FFFE/U+FFFF: never in a hand-written form, always in binary files.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0/C1 control characters (tab and line breaks excepted) and the non-characters U+FFFE/U+FFFF:
+# never in a hand-written form, always in binary files. YAML also breaks lines at NEL (U+0085)
+# and the Unicode line and paragraph separators (U+2028, U+2029), so every line number reported
+# after one would be off by one: they are refused too, named.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u2028\u2029]")
+_BREAKS = {"\x85": "下一行符 NEL", "\u2028": "Unicode 行分隔符", "\u2029": "Unicode 段落分隔符"}
+
+
+def _control_message(char: str, where: str) -> str:
+    """What is wrong with ``char`` found in ``where`` (文件 / 键中 / 文字中)."""
+    code = f"U+{ord(char):04X}"
+    if char in _BREAKS:
+        effect = "YAML 会把它当作换行，之后报告的行号都会错位" if where == "文件" else "会在评分表中造成意外的换行"
+        return f"{where}含有字符 {code}（{_BREAKS[char]}）：{effect}；请删除该字符（从网页、Word 或 PDF 复制时常见）"
+    if where == "文件":
+        return f"文件含有不可见的控制字符（{code}），不是正常的文本文件；请删除该字符"
+    return f"{where}含有不可见的控制字符（{code}），请删除"
 
 
 def _check_text(text: str, name: str) -> str:
@@ -207,10 +222,7 @@ def _check_text(text: str, name: str) -> str:
         index = found.start()
         line = text.count("\n", 0, index) + 1
         column = index - text.rfind("\n", 0, index)
-        code = ord(found.group())
-        raise InputError(
-            Problem(f"文件含有不可见的控制字符（U+{code:04X}），不是正常的文本文件；请删除该字符", name, line, column)
-        )
+        raise InputError(Problem(_control_message(found.group(), "文件"), name, line, column))
     return text
 
 
@@ -425,7 +437,7 @@ class _Builder:
                 raise self.fail(key_node, f"键过长（超过 {MAX_KEY_CHARS} 个字符）：“{key[:30]}…”", path)
             bad = _CONTROL.search(key)
             if bad:
-                raise self.fail(key_node, f"键中含有不可见的控制字符（U+{ord(bad.group()):04X}），请删除", path)
+                raise self.fail(key_node, _control_message(bad.group(), "键中"), path)
             if key == "<<":
                 raise self.fail(key_node, "不支持 YAML 合并键（<<）：请把内容直接写出来", path)
             if key in result:
@@ -445,7 +457,7 @@ class _Builder:
             raise self.fail(node, f"文字过长（超过 {MAX_SCALAR_CHARS} 个字符）", path)
         bad = _CONTROL.search(value)  # written as an escape such as "\0" or "\e" in double quotes
         if bad:
-            raise self.fail(node, f"文字中含有不可见的控制字符（U+{ord(bad.group()):04X}），请删除", path)
+            raise self.fail(node, _control_message(bad.group(), "文字中"), path)
         if node.style is not None:  # quoted or block scalars are always text
             if node.style in "'\"":
                 self.quoted.add(path)
@@ -467,8 +479,13 @@ class _Builder:
                 number = Decimal("Infinity")
             if not number.is_finite() or abs(number.adjusted()) > 18:
                 raise self.fail(node, f"数字超出合理范围：{_clip(value)}", path)
-            if len(number.as_tuple().digits) > 30:
-                raise self.fail(node, f"数字位数过多（超过 30 位有效数字）：{_clip(value)}", path)
+            if significant_digits(number) > MAX_SIGNIFICANT:
+                raise self.fail(
+                    node,
+                    f"数字的有效数字过多（超过 {MAX_SIGNIFICANT} 位）：{_clip(value)}；请按实际精度填写，"
+                    "多余的位数无法准确计算和保存",
+                    path,
+                )
             return number
         if _NONFINITE.fullmatch(value):
             raise self.fail(node, f"不接受非有限数值 {value}（无穷大或非数）", path)

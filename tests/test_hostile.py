@@ -64,6 +64,8 @@ GENERATED: dict[str, Callable[[], bytes]] = {
     "sub-png-header.bin": _png,
     "sub-nul-byte.yaml": lambda: (HEAD + "facts:\n  meetings: 1\n  note: 说明\x00附件\n").encode(),
     "sub-control-char.yaml": lambda: (HEAD + "facts:\n  meetings: 1\n  note: 说明\x1b[2J\n").encode(),
+    # YAML breaks lines at U+2028: before, accepted, and every line number after it one too high
+    "sub-line-separator.yaml": lambda: (HEAD + "facts:\n  note: 第一段\u2028第二段\n  meetings: 一\n").encode(),
     "sub-5mb.yaml": _five_mb,
     "sub-deep-block.yaml": _deep_block,
     "sub-long-line.yaml": lambda: (HEAD + "facts:\n  meetings: 1\n  note: " + "长" * 200_000 + "\n").encode(),

@@ -184,6 +184,13 @@ def test_points_above_the_node_maximum(rubric):
     ]
 
 
+def test_points_finer_than_the_rubric_rounding(rubric):
+    assert errors(rubric, HEAD + "nodes:\n  org.plan: {points: 2.25, reason: 核对}\n") == [
+        "r.yaml:6:22: 字段 nodes.org.plan.points（工作要点）：分数 2.25 的小数位数多于评分细则的计分精度"
+        "（保留 1 位小数）；请按细则的精度填写"
+    ]
+
+
 def test_missing_or_blank_reason(rubric):
     text = HEAD + "nodes:\n  org.plan:\n    points: 1\n  org.training: {points: 2, reason: '  '}\n"
     assert errors(rubric, text) == [

@@ -117,6 +117,30 @@ def test_grades_must_descend():
     ]
 
 
+def test_a_grade_band_above_the_reachable_total_is_refused():
+    """Before: accepted silently, so no body could ever be graded 优秀."""
+    text = GOOD.replace(
+        "[{name: 合格, min: 6}, {name: 不合格, min: 0}]", "[{name: 优秀, min: 90}, {name: 合格, min: 0}]"
+    )
+    assert problems(text) == [
+        "r.yaml:7:28: 字段 rubric.grades[0].min：等次“优秀”的分数线 90 超过可得的最高分 10 分，这一等次永远评不上；"
+        "请核对分数线和总分（total）",
+    ]
+
+
+def test_a_grade_band_reachable_only_with_bonus_is_accepted_when_grading_the_final_score():
+    bonus = 'bonus:\n  - {id: b, title: 加分, max: 2, rule: {kind: condition, when: "received >= 9"}}\n'
+    text = GOOD.replace(
+        "[{name: 合格, min: 6}, {name: 不合格, min: 0}]", "[{name: 优秀, min: 11}, {name: 合格, min: 0}]"
+    )
+    rubric_from_text(textwrap.dedent(text + bonus), "r.yaml")
+    on_base = text.replace("  total: 10\n", "  total: 10\n  grade_on: base\n")
+    assert problems(on_base + bonus) == [
+        "r.yaml:8:28: 字段 rubric.grades[0].min：等次“优秀”的分数线 11 超过可得的最高分 10 分，这一等次永远评不上；"
+        "请核对分数线和总分（total）",
+    ]
+
+
 def test_weighted_children_need_weights_summing_to_one():
     text = GOOD.replace("    title: 依申请公开\n", "    title: 依申请公开\n    combine: weighted\n")
     text = text.replace("max: 4, rule", "max: 10, weight: 0.5, rule").replace(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scoring.editor import schema_text
-from scoring.errors import SubmissionError
+from scoring.errors import InputError, SubmissionError
 from scoring.rubric import load_rubric
 from scoring.submission import submission_from_text, submission_schema
 from scoring.validation import make_validator
@@ -312,3 +312,28 @@ def test_rubric_text_cannot_put_links_or_images_into_the_editor():
 def test_dates_that_do_not_exist_are_refused_by_the_schema_pattern_too(written, ok):
     schema = submission_schema(RUBRIC)["properties"]["facts"]["properties"]["plan_date"]
     assert make_validator(schema).is_valid(written) is ok
+
+
+# -- digits policy: points no finer than the rubric's rounding -------------------------------------
+
+
+def test_self_scores_and_self_total_finer_than_the_rubric_rounding_are_refused_at_their_lines():
+    """The fixture rubric keeps one decimal: 3.25 could be neither shown nor totalled as written."""
+    assert problems(HEAD + FACTS_OK + "self_scores: {org.meet: 3.25, org.plan: 2.50}\nself_total: 5.75\n") == [
+        "s.yaml:6:25: 字段 self_scores.org.meet（专题会议）：分数 3.25 的小数位数多于评分细则的计分精度"
+        "（保留 1 位小数）；请按细则的精度填写",
+        "s.yaml:7:13: 字段 self_total（自评总分）：分数 5.75 的小数位数多于评分细则的计分精度（保留 1 位小数）；"
+        "请按细则的精度填写",
+    ]
+
+
+def test_a_self_score_of_seventeen_digits_is_refused_not_rounded():
+    with pytest.raises(InputError) as info:
+        load(HEAD + FACTS_OK + "self_scores: {org.meet: 3.1234567890123456}\n")
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:6:25: 字段 self_scores.org.meet：数字的有效数字过多（超过 15 位）：3.1234567890123456；"
+        "请按实际精度填写，多余的位数无法准确计算和保存"
+    ]
+
+
+FACTS_OK = "facts:\n  meetings: 2\n"

@@ -100,11 +100,34 @@ def test_dates_are_never_converted():
         ("-.Inf", "f.yaml:1:4: 字段 v：不接受非有限数值 -.Inf（无穷大或非数）"),
         ("1234567890123456789", "f.yaml:1:4: 字段 v：数字过大（超过 18 位）：1234567890123456789"),
         ("9" * 100, "f.yaml:1:4: 字段 v：数字过大（超过 18 位）：" + "9" * 40 + "…"),
-        ("1." + "1" * 40, "f.yaml:1:4: 字段 v：数字位数过多（超过 30 位有效数字）：1." + "1" * 38 + "…"),
+        (
+            "1." + "1" * 40,
+            "f.yaml:1:4: 字段 v：数字的有效数字过多（超过 15 位）：1."
+            + "1" * 38
+            + "…；请按实际精度填写，多余的位数无法准确计算和保存",
+        ),
+        (
+            "3.1234567890123456",  # 17 significant digits: a binary float cannot carry them
+            "f.yaml:1:4: 字段 v：数字的有效数字过多（超过 15 位）：3.1234567890123456；请按实际精度填写，"
+            "多余的位数无法准确计算和保存",
+        ),
     ],
 )
 def test_absurd_numbers_are_refused_with_their_location(parser, written, message):
     assert error(f"v: {written}\n") == message
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("3.12345678901234", "3.12345678901234"),
+        ("2.50000000000000000000", "2.50000000000000000000"),
+        ("1e-18", "1E-18"),
+    ],
+)
+def test_fifteen_significant_digits_and_trailing_zeros_are_accepted(written, value):
+    """The limit counts significant digits: zeros after the last non-zero digit cost nothing."""
+    assert load_text(f"v: {written}\n", "f.yaml").data == {"v": Decimal(value)}
 
 
 # -- positions ----------------------------------------------------------------------------------
@@ -152,6 +175,11 @@ def test_columns_count_characters_not_bytes(parser):
         ("? [a]\n: 1\n", "f.yaml:1:3: 键必须是简单的文字"),
         ('a: "x\\0y"\n', "f.yaml:1:4: 字段 a：文字中含有不可见的控制字符（U+0000），请删除"),
         ('"k\\e": 1\n', "f.yaml:1:1: 键中含有不可见的控制字符（U+001B），请删除"),
+        (
+            'a: "x\\u2028y"\n',
+            "f.yaml:1:4: 字段 a：文字中含有字符 U+2028（Unicode 行分隔符）：会在评分表中造成意外的换行；"
+            "请删除该字符（从网页、Word 或 PDF 复制时常见）",
+        ),
         ("k" * 201 + ": 1\n", "f.yaml:1:1: 键过长（超过 200 个字符）：“" + "k" * 30 + "…”"),
         ("", "f.yaml:1:1: 文件是空的，没有任何内容"),
         ("# 只有注释\n\n", "f.yaml:1:1: 文件是空的，没有任何内容"),
@@ -246,6 +274,7 @@ def test_long_scalars_are_capped():
 # -- bytes and files ----------------------------------------------------------------------------
 
 CONVERT = "请用记事本或 WPS 打开后“另存为”，编码选择 UTF-8，再重新提交"
+SHIFTS = "YAML 会把它当作换行，之后报告的行号都会错位；请删除该字符（从网页、Word 或 PDF 复制时常见）"
 TEXT = "单位: 测试局\n次数: 3\n"
 
 
@@ -285,12 +314,16 @@ def test_utf8_and_utf16_with_bom_are_read(raw):
         ),
         (b"a: 1\nb: \x00\n", "f.yaml:2:4: 文件含有不可见的控制字符（U+0000），不是正常的文本文件；请删除该字符"),
         (b"a: 1\nb: x\x7f\n", "f.yaml:2:5: 文件含有不可见的控制字符（U+007F），不是正常的文本文件；请删除该字符"),
-        ("a: \u0085\n".encode(), "f.yaml:1:4: 文件含有不可见的控制字符（U+0085），不是正常的文本文件；请删除该字符"),
+        ("a: \u0085\n".encode(), "f.yaml:1:4: 文件含有字符 U+0085（下一行符 NEL）：" + SHIFTS),
         ("a: \uffff\n".encode(), "f.yaml:1:4: 文件含有不可见的控制字符（U+FFFF），不是正常的文本文件；请删除该字符"),
+        # before: accepted, and every line number after them one too high
+        ("a: 1\nb: x\u2028y\nc: [\n".encode(), "f.yaml:2:5: 文件含有字符 U+2028（Unicode 行分隔符）：" + SHIFTS),
+        ("a: x\u2029\n".encode(), "f.yaml:1:5: 文件含有字符 U+2029（Unicode 段落分隔符）：" + SHIFTS),
     ],
-    ids=["gbk", "utf-16-le-no-bom", "utf-16-be-no-bom", "png", "nul", "del", "nel", "non-character"],
+    ids=["gbk", "utf-16-le-no-bom", "utf-16-be-no-bom", "png", "nul", "del", "nel", "non-character", "ls", "ps"],
 )
 def test_other_encodings_and_binary_are_refused_with_advice(raw, message):
+    """Line breaks other than \\n, \\r (NEL, U+2028, U+2029) are named: YAML counts them as lines."""
     with pytest.raises(InputError) as info:
         decode(raw, "f.yaml")
     assert str(info.value) == message
