@@ -134,14 +134,26 @@ def _num_op(op: Callable[[Decimal, Decimal], Decimal], symbol: str) -> Callable[
     return apply
 
 
+def _floor_divmod(a: Decimal, b: Decimal) -> tuple[Decimal, Decimal]:
+    """Floor division and modulo as Python's ints and floats do them (``-7 // 2 == -4``,
+    ``-7 % 2 == 1``: the remainder takes the divisor's sign), not Decimal's truncation
+    (``-3`` and ``-1``). Exact: ``a == q * b + r``."""
+    q, r = divmod(a, b)  # Decimal: truncated towards zero, remainder with the sign of a
+    if r and (r < 0) != (b < 0):
+        q, r = q - 1, r + b
+    return q, r
+
+
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: _num_op(operator.add, "+"),
     ast.Sub: _num_op(operator.sub, "-"),
     ast.Mult: _num_op(operator.mul, "*"),
     ast.Div: _num_op(operator.truediv, "/"),
-    ast.FloorDiv: _num_op(operator.floordiv, "//"),
-    ast.Mod: _num_op(operator.mod, "%"),
+    ast.FloorDiv: _num_op(lambda a, b: _floor_divmod(a, b)[0], "//"),
+    ast.Mod: _num_op(lambda a, b: _floor_divmod(a, b)[1], "%"),
 }
+# operators of one precedence level: ``a + b - c + …`` is a flat chain, compiled without depth
+_LEVELS = {ast.Add: 0, ast.Sub: 0, ast.Mult: 1, ast.Div: 1, ast.FloorDiv: 1, ast.Mod: 1}
 
 
 def _compare_values(op: type, a: Any, b: Any) -> bool:
@@ -373,12 +385,7 @@ class _Compiler:
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, ast.BinOp):
-            op = _BINOPS.get(type(node.op))
-            if op is None:
-                what = "乘方 **" if isinstance(node.op, ast.Pow) else type(node.op).__name__
-                raise self.fail(node, f"不支持的运算：{what}")
-            left, right = self.compile(node.left, d), self.compile(node.right, d)
-            return lambda env: op(left(env), right(env))
+            return self.chain(node, d)
         if isinstance(node, ast.UnaryOp):
             operand = self.compile(node.operand, d)
             if isinstance(node.op, ast.Not):
@@ -411,6 +418,35 @@ class _Compiler:
             raise self.fail(node, "不支持下标访问（[ ]）")
         what = _CONSTRUCTS.get(type(node).__name__, type(node).__name__)
         raise self.fail(node, f"不支持的写法：{what}")
+
+    def chain(self, node: ast.BinOp, d: int) -> Fn:
+        """``a + b - c + …`` (one precedence level, left-associative): Python's parser nests it
+        one level per term; it is walked and run as a loop, so its length is not depth."""
+        level = _LEVELS.get(type(node.op))
+        steps: list[tuple[Callable[[Any, Any], Any], ast.AST]] = []
+        current: ast.AST = node
+        while isinstance(current, ast.BinOp) and _LEVELS.get(type(current.op)) == level:
+            op = _BINOPS.get(type(current.op))
+            if op is None:
+                break
+            steps.append((op, current.right))
+            current = current.left
+        if not steps:  # ** and the bitwise operators
+            what = "乘方 **" if isinstance(node.op, ast.Pow) else type(node.op).__name__
+            raise self.fail(node, f"不支持的运算：{what}")
+        first = self.compile(current, d)
+        rest = [(op, self.compile(right, d)) for op, right in reversed(steps)]
+        if len(rest) == 1:
+            (op, right), left = rest[0], first
+            return lambda env: op(left(env), right(env))
+
+        def run(env: Env) -> Any:
+            value = first(env)
+            for op, right in rest:
+                value = op(value, right(env))
+            return value
+
+        return run
 
     def constant(self, node: ast.Constant) -> Fn:
         value = node.value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 import pytest
 
@@ -21,6 +21,29 @@ def test_decimal_arithmetic_is_exact():
     # division keeps 34 significant digits; rules round to the rubric's places afterwards
     assert ev("1 / 3") == Decimal("0.3333333333333333333333333333333333")
     assert ev("7 // 2") == 3 and ev("7 % 2") == 1
+
+
+@pytest.mark.parametrize(("a", "b"), [(-7, 2), (7, -2), (-7, -2), ("-7.5", 2), ("7.5", "-2"), ("-0.3", "0.1"), (6, -3)])
+def test_floor_division_and_modulo_on_negatives_are_pythons(a, b):
+    """Before: Decimal's truncation, ``-7 // 2 == -3`` and ``-7 % 2 == -1``; now Python's floor, exactly."""
+    env = {"a": Decimal(a), "b": Decimal(b)}
+    q, r = ev("a // b", env), ev("a % b", env)
+    assert q == (Decimal(a) / Decimal(b)).to_integral_value(rounding=ROUND_FLOOR)
+    assert q * Decimal(b) + r == Decimal(a)  # exact: no float anywhere
+    assert r == 0 or (r < 0) == (Decimal(b) < 0)  # the remainder takes the divisor's sign
+    assert (ev("-7 // 2"), ev("-7 % 2"), ev("7 % -2")) == (-4, 1, -1)
+
+
+def test_a_long_flat_sum_is_not_depth():
+    """Before: more than 40 terms were refused as 表达式嵌套过深 (MAX_DEPTH counted each term)."""
+    names = [f"x{i}" for i in range(300)]
+    env = {n: Decimal(i) for i, n in enumerate(names)}
+    assert ev(" + ".join(names), env) == sum(range(300))
+    assert ev(" - ".join(names[:60]), env) == -sum(range(1, 60))
+    assert ev("x1 * " + " * ".join(["2"] * 100) + " / 4", {"x1": 1}) == 2**98
+    assert ev("1 + 2 * 3 - 4 / 2 + 7 % 4", {}) == 1 + 6 - 2 + 3  # precedence is unchanged
+    with pytest.raises(CompileError, match="嵌套过深"):
+        ev("abs(" * 45 + "1" + ")" * 45)  # real nesting still counts
 
 
 def test_operator_precedence_follows_python():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import json
 import tempfile
 import time
 from decimal import Decimal
@@ -464,6 +465,69 @@ def test_any_text_as_an_expression_compiles_or_is_refused(source: str, env: dict
 )
 def test_operator_soup_compiles_or_is_refused(source: str, env: dict[str, Any]) -> None:
     compile_and_run(source, env)
+
+
+@FUZZ
+@given(st.integers(-(10**12), 10**12), st.integers(-(10**6), 10**6).filter(bool), st.integers(0, 4))
+def test_floor_division_and_modulo_agree_with_python(a: int, b: int, places: int) -> None:
+    """``//`` and ``%`` floor as Python does, on integers and on decimals (scaled: no float is involved)."""
+    env = {"a": Decimal(a).scaleb(-places), "b": Decimal(b).scaleb(-places)}
+    q = compile_expression("a // b", ["a", "b"]).evaluate(env)
+    r = compile_expression("a % b", ["a", "b"]).evaluate(env)
+    assert q == a // b  # the scale cancels in the quotient
+    assert r == Decimal(a % b).scaleb(-places)
+
+
+# -- (e) numbers of any size and precision, through the loaders, the engine and the JSON --------
+
+number_text = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.integers(-(10**25), 10**25).map(str),
+    st.tuples(st.integers(0, 10**20), st.integers(-25, 25)).map(lambda t: f"{t[0]}e{t[1]}"),
+    st.sampled_from(["1e-18", "3e-18", "0.1234567890123456789", "1.0000000000000001", "2.25", "9.95"]),
+)
+DIGITS_RUBRIC = rubric_from_text(
+    (TESTS / "test_numbers.py").read_text(encoding="utf-8").split('RUBRIC = """', 1)[1].split('"""', 1)[0], "d.yaml"
+)
+
+
+def _json_agrees(result: Result) -> None:
+    """The JSON carries exactly the numbers the table shows (no AssertionError, no other number)."""
+    from scoring.numbers import fmt
+    from scoring.result import dumps
+
+    data = json.loads(dumps(result))
+    for node, written in zip(result.nodes, data["nodes"], strict=True):
+        assert Decimal(repr(written["points"])) == Decimal(fmt(node.points)), node.id
+    assert Decimal(repr(data["score"]["final"])) == Decimal(fmt(result.final))
+
+
+@FUZZ
+@given(number_text, number_text, number_text)
+def test_numbers_of_any_precision_are_scored_exactly_or_refused(rate: str, score: str, total: str) -> None:
+    text = HEAD + f"facts: {{meetings: 2, rate: {rate}}}\nself_scores: {{org.meet: {score}}}\nself_total: {total}\n"
+    try:
+        submission, _ = submission_from_text(text, HOSTILE_RUBRIC, "s.yaml")
+    except ScoringError as exc:
+        assert exc.problems and all(p.line for p in exc.problems)
+        return
+    _json_agrees(evaluate(HOSTILE_RUBRIC, submission))
+
+
+@FUZZ
+@given(number_text, number_text, st.integers(0, 10**12))
+def test_derived_values_over_extreme_facts_are_bounded_never_an_exception(a: str, b: str, late: int) -> None:
+    """``a / b * 10``, ``{left}`` over ``a / b`` and a count ``late_days / 30``, on any values."""
+    text = (
+        "rubric: {id: t, version: '1'}\nagency: {name: 测试局}\nyear: 2024\n"
+        f"facts: {{a: {a}, b: {b}, late_days: {late}}}\n"
+    )
+    try:
+        submission, _ = submission_from_text(text, DIGITS_RUBRIC, "s.yaml")
+    except ScoringError as exc:
+        assert exc.problems
+        return
+    _json_agrees(evaluate(DIGITS_RUBRIC, submission))
 
 
 # -- single pathological inputs: refused, and quickly --------------------------------------------
