@@ -18,8 +18,15 @@ rubric:
 STD_GRADES = "[{name: 优秀, min: 90}, {name: 良好, min: 80}, {name: 合格, min: 60}, {name: 不合格, min: 0}]"
 
 
-def make(body: str, total: int = 10, grades: str = STD_GRADES, facts: str = ""):
-    return rubric_yaml(HEAD.format(total=total, grades=grades) + facts + body)
+def grades_for(total: int) -> str:
+    """The standard bands scaled to ``total`` (a band above the total is refused at load)."""
+    if total >= 100:
+        return STD_GRADES
+    return f"[{{name: 优秀, min: {total * 9 / 10}}}, {{name: 合格, min: {total * 6 / 10}}}, {{name: 不合格, min: 0}}]"
+
+
+def make(body: str, total: int = 10, grades: str | None = None, facts: str = ""):
+    return rubric_yaml(HEAD.format(total=total, grades=grades or grades_for(total)) + facts + body)
 
 
 def pts(result, ident: str) -> Decimal:
@@ -234,7 +241,7 @@ bonus:
         total=10,
     )
     capped = rubric_yaml(
-        HEAD.format(total=10, grades=STD_GRADES).replace("  grades:", "  bonus_cap: 6\n  grades:")
+        HEAD.format(total=10, grades=grades_for(10)).replace("  grades:", "  bonus_cap: 6\n  grades:")
         + """
 facts:
   - {id: n, label: 数量, type: count}

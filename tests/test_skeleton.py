@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import textwrap
 
+import attrs
+
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -63,9 +65,18 @@ def _check(rubric) -> None:  # type: ignore[no-untyped-def]
     assert doc.data["self_total"] is None and doc.data["evidence"] == {}
 
 
+def _injected(rubric, title: str, node: str):  # type: ignore[no-untyped-def]
+    """``rubric`` with text its YAML loader refuses (U+2028, U+2029) put in afterwards, as a direct
+    caller of :func:`skeleton` could: the template must stay safe whatever the text."""
+    leaf = attrs.evolve(rubric.sections[0].children[0], title=node)
+    section = attrs.evolve(rubric.sections[0], children=(leaf, *rubric.sections[0].children[1:]))
+    return attrs.evolve(rubric, title=title, sections=(section,), node_index={**rubric.node_index, leaf.id: leaf})
+
+
 def test_a_multi_line_label_cannot_add_keys() -> None:
     """Before: the label's second line became `self_total: 100` and `facts` a second time (invalid YAML)."""
-    _check(_rubric(label=INJECTION, help="第一行\r\n第二行", title="标题\u2028self_total: 5", node="a\u2029b: 1"))
+    rubric = _rubric(label=INJECTION, help="第一行\r\n第二行")
+    _check(_injected(rubric, title="标题\u2028self_total: 5", node="a\u2029b: 1"))
 
 
 DANGEROUS = st.sampled_from(["\n", "\r", "\r\n", "\u2028", "\u2029", "\t", "#", ": ", "- ", "'", '"', "\\", "{", "}"])
