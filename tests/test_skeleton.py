@@ -8,7 +8,6 @@ import json
 import textwrap
 
 import attrs
-
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
