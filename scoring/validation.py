@@ -92,8 +92,12 @@ _Validator = validators.extend(
 )
 
 
-def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
-    Draft202012Validator.check_schema(schema)
+def make_validator(schema: dict[str, Any], check: bool = True) -> Draft202012Validator:
+    """A validator for ``schema``; ``check=False`` skips checking the schema itself against the
+    metaschema, for schemas this program derives (tests check those): on a rubric of 2,400 nodes
+    that check took 11 s of the 11.5 s it took to build the submission validator."""
+    if check:
+        Draft202012Validator.check_schema(schema)
     return _Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)  # type: ignore[no-any-return]
 
 
