@@ -235,7 +235,9 @@ def _section(headings: list[_Heading], pattern: str) -> tuple[int, int] | None:
 
 # -- sentence figures --------------------------------------------------------------------------
 
-_N = r"(\d+)\s*"
+# a figure has at most 18 digits (as in YAML): a longer run of digits is not a figure, and int() of
+# 5,000 digits was a ValueError (Python's int digit limit)
+_N = r"(?<!\d)(\d{1,18})(?!\d)\s*"
 _GAP = rf"[^{_STOP}\d]"
 _ANY = rf"[^{_STOP}]"
 
@@ -444,7 +446,7 @@ T2_ROWS = {
         ("政府集中采购", ["t2_procurement_items", "t2_procurement_amount"]),
     ],
 }
-_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+_NUMBER = re.compile(r"^[-+]?\d{1,18}(?:\.\d{1,18})?$")
 _BLANK_CELL = {"", "—", "-", "－", "/", "／", "——"}
 
 
@@ -538,7 +540,7 @@ class _Reader:
     def categories(self) -> None:
         """``其中服务职能类信息20条,工作动态类信息890条,…,其他公开信息1097条``."""
         item = re.compile(
-            r"^(?:其中|主动公开(?:的)?(?:政府|政务)?信息中)?[:：]?([\u4e00-\u9fff]{2,10}?)(?:类(?:信息)?|(?<=其他)[\u4e00-\u9fff]{0,4}?信息)(\d+)条$"
+            r"^(?:其中|主动公开(?:的)?(?:政府|政务)?信息中)?[:：]?([\u4e00-\u9fff]{2,10}?)(?:类(?:信息)?|(?<=其他)[\u4e00-\u9fff]{0,4}?信息)(\d{1,18})条$"
         )
         for sentence in self.sentences:
             pieces = [p.strip() for p in re.split(r"[，,、；;。]", sentence.text) if p.strip()]

@@ -358,3 +358,19 @@ def test_docs_table_states_what_extract_finds():
             assert f"{fact} = {value}" in row, (key, fact)
     assert "全部 58 行" in text  # seed 001: its 70 rows less 8 headings, 2 text rows, 2 blank rows
     assert len(STATS_001) == 58
+
+
+def test_a_run_of_five_thousand_digits_is_not_a_figure(tmp_path: Path) -> None:
+    """Before: ``ValueError: Exceeds the limit (4300 digits) for integer string conversion`` (exit 3)."""
+    huge = "9" * 5000
+    report = (
+        "某某县住房和城乡建设局2021年政府信息公开工作年度报告\n一、总体情况\n"
+        f"本年主动公开信息{huge}条。\n本年主动公开信息30条。\n| 收到申请数 | {huge} |\n"
+    )
+    found = extract(report, "2021")
+    assert found.facts["published_total"].value == 30  # the real figure, not the digit run
+    assert all(len(str(f.value)) <= 18 for f in found.facts.values())
+    (tmp_path / "r.txt").write_text(report, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["extract", str(tmp_path / "r.txt"), "--rubric", "annual-report-2021"], out, err)
+    assert code in (0, 1) and "内部错误" not in err.getvalue() and "Traceback" not in err.getvalue()
