@@ -282,15 +282,7 @@ def evaluate(
     re-aggregate); ``veto_decisions`` confirm, impose or dismiss vetoes by id.
     Both come from an evaluator's review (:mod:`scoring.review`)."""
     ctx = _Ctx(rubric, submission, overrides, veto_decisions)
-    # checks first, so rules can count failed ones (failed_checks()); their findings are listed last
-    check_findings, ctx.env[CHECK_RESULTS] = _checks(rubric, ctx)
-    leaves: dict[str, Outcome] = {}
-    for node in rubric.all_nodes():
-        if node.is_leaf and not isinstance(node.rule, m.Manual):
-            leaves[node.id] = _score_leaf(node, ctx)
-    _override_leaves(rubric, leaves, ctx)  # computed leaves first: manual shares depend on them
-    _score_manual(rubric, submission, leaves)
-    _override_leaves(rubric, leaves, ctx)
+    check_findings, leaves = _leaf_phase(rubric, submission, ctx)
 
     results: dict[str, NodeResult] = {}
     order: list[str] = []
@@ -362,6 +354,42 @@ def evaluate(
         facts_total=len(rubric.facts),
         engine_version=__version__,
         remarks=submission.remarks,
+    )
+
+
+def _leaf_phase(rubric: m.Rubric, submission: m.Submission, ctx: _Ctx) -> tuple[list[Finding], dict[str, Outcome]]:
+    # checks first, so rules can count failed ones (failed_checks()); their findings are listed last
+    check_findings, ctx.env[CHECK_RESULTS] = _checks(rubric, ctx)
+    leaves: dict[str, Outcome] = {}
+    for node in rubric.all_nodes():
+        if node.is_leaf and not isinstance(node.rule, m.Manual):
+            leaves[node.id] = _score_leaf(node, ctx)
+    _override_leaves(rubric, leaves, ctx)  # computed leaves first: manual shares depend on them
+    _score_manual(rubric, submission, leaves)
+    _override_leaves(rubric, leaves, ctx)
+    return check_findings, leaves
+
+
+def leaf_outcomes(
+    rubric: m.Rubric,
+    submission: m.Submission,
+    overrides: Mapping[str, Override] | None = None,
+    veto_decisions: Mapping[str, VetoDecision] | None = None,
+) -> dict[str, Outcome]:
+    """What each leaf's rule gives (after overrides and manual shares), as :func:`evaluate` computes
+    it before adding up: for :mod:`scoring.plan`, which re-adds only the changed paths."""
+    return _leaf_phase(rubric, submission, _Ctx(rubric, submission, overrides, veto_decisions))[1]
+
+
+def shares_depend_on_leaves(rubric: m.Rubric, submission: m.Submission) -> bool:
+    """Whether a manual leaf without its own self-score takes a share of a self-scored ancestor's
+    claim, which depends on the other leaves' points (so one leaf's change can move another's)."""
+    return any(
+        node.is_leaf
+        and isinstance(node.rule, m.Manual)
+        and node.id not in submission.self_scores
+        and _scored_ancestor(rubric, submission, node.id)
+        for node in rubric.all_nodes()
     )
 
 

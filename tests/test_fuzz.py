@@ -388,6 +388,24 @@ def test_adding_a_satisfied_fact_never_lowers_a_score(facts: dict[str, Any], nam
     assert after.final >= before.final
 
 
+@FUZZ
+@given(valid_submissions(), st.integers(0, 4))
+def test_plans_re_adding_changed_paths_equal_plans_of_whole_evaluations(
+    case: tuple[m.Rubric, m.Submission], eighths: int
+) -> None:
+    """``plan``'s near-linear what-ifs against one whole evaluation per what-if, on any valid facts
+    (the rich rubric has manual items, pooled deductions, a bonus, a veto and checks)."""
+    from scoring.engine import leaf_outcomes
+    from scoring.plan import _plan, _Tally
+
+    rubric, submission = case
+    current = evaluate(rubric, submission)
+    target = rubric.max_with_bonus * eighths / 4 if eighths < 4 else rubric.max_with_bonus
+    slow = _plan(rubric, submission, target, {}, {}, current, None)
+    tally = _Tally(rubric, leaf_outcomes(rubric, submission), {}, current)
+    assert _plan(rubric, submission, target, {}, {}, current, tally) == slow
+
+
 # -- (d) expressions from a small grammar, and raw text, into the compiler ----------------------
 
 NAMES = ["a", "b", "c", "s", "blank_one"]

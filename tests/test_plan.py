@@ -148,3 +148,50 @@ def test_plan_of_a_real_example():
     gains = [step.recoverable for step in plan.steps]
     assert gains == sorted(gains, reverse=True)
     assert plan.reached and plan.steps[-1].score_after >= 90 > plan.steps[-2].score_after
+
+
+def _examples() -> list[tuple[Path, Path]]:
+    root = Path(__file__).resolve().parent.parent
+    pairs = [
+        (root / "rubrics" / "ordos-otqq-zjj-2017.yaml", root / "examples" / f) for f in ("001-otqq-zjj-2017.yaml",)
+    ]
+    pairs += [(DATA / "rubric.yaml", DATA / "submission.yaml")]
+    pairs += [
+        (p / "rubric.yaml", s) for p in sorted((root / "tests" / "cases").iterdir()) for s in sorted(p.glob("s*.yaml"))
+    ]
+    return [(r, s) for r, s in pairs if r.is_file() and s.is_file()]
+
+
+@pytest.mark.parametrize(("rubric_path", "submission_path"), _examples(), ids=lambda p: p.parent.name + "/" + p.name)
+def test_re_adding_only_the_changed_path_gives_the_plan_whole_evaluations_give(rubric_path, submission_path):
+    """The near-linear what-ifs (:class:`_Tally`) against one whole evaluation per what-if (the old way)."""
+    from scoring.engine import evaluate, leaf_outcomes
+    from scoring.plan import _plan, _Tally
+
+    rubric = load_rubric(rubric_path)
+    try:
+        s, _ = load_submission(submission_path, rubric)
+    except Exception:  # a case's deliberately invalid submission
+        pytest.skip("not a valid submission")
+    current = evaluate(rubric, s)
+    for target in (rubric.max_with_bonus, rubric.grades[0].min):
+        slow = _plan(rubric, s, target, {}, {}, current, None)
+        fast = _plan(rubric, s, target, {}, {}, current, _Tally(rubric, leaf_outcomes(rubric, s), {}, current))
+        assert fast == slow
+
+
+def test_a_plan_evaluates_a_fixed_number_of_times_whatever_the_rubric_size(monkeypatch, rubric):
+    """Before: one whole evaluation per unmet criterion and per step (2,000 criteria: 147 s)."""
+    import scoring.plan as plan_module
+
+    calls = []
+    real = plan_module.evaluate
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "evaluate", counted)
+    s = sub(rubric, "{}")
+    plan = make_plan(rubric, s, rubric.total)
+    assert plan.steps and len(calls) == 3  # now, best, and the check of the steps against a whole evaluation
