@@ -115,7 +115,7 @@ def make_plan(
     plan = _plan(rubric, submission, target, fixed, decisions, current, tally)
     applied = {**fixed, **{s.id: Override(rubric.node_index[s.id].max, "") for s in plan.steps}}
     check = _graded(rubric, evaluate(rubric, submission, applied, decisions))
-    if check != (plan.steps[-1].score_after if plan.steps else plan.score) or plan.best != tally.best_checked:
+    if check != (plan.steps[-1].score_after if plan.steps else plan.score):
         return _plan(rubric, submission, target, fixed, decisions, current, None)  # never seen; exact anyway
     return plan
 
@@ -186,8 +186,6 @@ def _plan(
         reached = running >= target
     best_overrides = {**fixed, **{n.id: Override(n.max, "") for _, n, _ in candidates}}
     best = _graded(rubric, evaluate(rubric, submission, best_overrides, decisions)) if candidates else score
-    if tally is not None:
-        tally.best_checked = best
     return Plan(
         agency=submission.agency.name,
         year=submission.year,
@@ -213,7 +211,6 @@ class _Tally:
         self.penalty = current.penalty
         self.vetoed = bool(current.vetoes)
         self.zeroed = any(v.effect == "zero" for v in current.vetoes)
-        self.best_checked: Decimal | None = None
         self.value: dict[str, tuple[Decimal, Decimal]] = {}
         for top in (*rubric.sections, *rubric.bonus):
             for node in reversed(_preorder(top)):  # children before their parent

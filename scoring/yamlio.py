@@ -8,7 +8,9 @@ nothing, and build plain data ourselves:
 * plain scalars resolve to None, true/false, int, exact ``Decimal`` or str,
   nothing else (codes, dates and ``NO`` stay text; the schema decides);
 * duplicate keys, aliases/anchors (alias bombs), explicit tags, non-finite
-  numbers, oversized files and deep nesting are refused with a location;
+  numbers, numbers of more than 15 significant digits, control characters and
+  the line breaks YAML counts but editors may not (NEL, U+2028, U+2029),
+  oversized files and deep nesting are refused with a location;
 * :class:`Document` maps every JSON path to the line and column of its value.
 """
 
