@@ -35,7 +35,7 @@ import attrs
 
 from .. import model as m
 from ..errors import InputError, Problem
-from ..numbers import fmt
+from ..numbers import MAX_SIGNIFICANT, bounded, fmt, significant_digits
 from ..recover import Reading
 from ..yamlio import Document, Path_
 from . import layout as L
@@ -349,7 +349,8 @@ def _number(value: Any) -> Any:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise _Bad("应为数字，实际为错误值")
-        number = Decimal(repr(value))
+        # Excel keeps 15 significant digits: a computed cell's binary tail (0.30000000000000004) is not data
+        number = bounded(Decimal(repr(value)))
         return int(number) if number == number.to_integral_value() and abs(number) < 10**15 else number
     if isinstance(value, dt.datetime | dt.date):
         raise _Bad(
@@ -362,9 +363,12 @@ def _number(value: Any) -> Any:
         return int(text)
     if _DEC.fullmatch(text):
         try:
-            return Decimal(text)
+            number = Decimal(text)
         except InvalidOperation:
             return text
+        if significant_digits(number) > MAX_SIGNIFICANT:  # the digits policy, as for YAML
+            raise _Bad(f"数字的有效数字过多（超过 {MAX_SIGNIFICANT} 位）：{text[:40]}；请按实际精度填写")
+        return number
     return text  # full-width digits and everything else: the YAML route's rules and messages
 
 
