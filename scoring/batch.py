@@ -21,8 +21,13 @@
   SIGTERM the workers finish the file in hand, leftover temporary files are
   removed, and the run stops without a summary; a re-run reuses every result
   that has not changed (same result JSON, scorecard present) unless ``--force``.
-* The parent writes ``summary.csv`` / ``summary.xlsx`` / ``errors.txt``; a warm
-  worker draws ``summary.pdf``. Same inputs and options, same bytes in every output.
+* The parent writes ``summary.csv`` / ``summary.xlsx`` / ``errors.txt`` and ``rows.jsonl``
+  (the summary's rows, for ``--merge``); a warm worker draws ``summary.pdf``. Same inputs
+  and options, same bytes in every output.
+* Where the files are scored is an :class:`Executor`: this module's process pool by default,
+  a Dask cluster with ``--cluster`` (:mod:`scoring.cluster`); both run :func:`_work`, and all
+  the rest (names, resume, progress, summary) is the same code. ``--shard i/N`` scores one
+  stable share of the files (:mod:`scoring.cluster.shard`).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import attrs
 
@@ -56,12 +61,21 @@ from .iofiles import ensure_folder, os_error_text, write_atomic
 from .lifeline import exit_with_parent
 from .progress import Progress
 from .registry import Source
-from .summary import build_summary, errors_text, failed_row, row_from_result, skipped_row, summary_csv, summary_xlsx
+from .summary import (
+    build_summary,
+    errors_text,
+    failed_row,
+    row_from_result,
+    rows_jsonl,
+    skipped_row,
+    summary_csv,
+    summary_xlsx,
+)
 
 SUFFIXES = (".yaml", ".yml", ".xlsx")  # .xlsx: a body's workbook (scoring.workbook)
 OUTPUT_FOLDERS = ("", "scorecards", "results")
 #: Written at the end of a run; removed at its start, so that an interrupted run leaves none.
-SUMMARY_FILES = ("summary.pdf", "summary.csv", "summary.xlsx", "errors.txt")
+SUMMARY_FILES = ("summary.pdf", "summary.csv", "summary.xlsx", "errors.txt", "rows.jsonl")
 DEFAULT_TIMEOUT = 300  # seconds per file; a scorecard takes ~1 s, 40,000 evidence items ~10 s
 
 
@@ -79,6 +93,9 @@ class BatchOptions:
     chunk: int = 0  # files per task; 0: one
     debug: bool = False
     timeout: float = DEFAULT_TIMEOUT  # seconds per file; 0: no limit
+    cluster: str = ""  # "": the local process pool; "tcp://host:port" or "local:N": Dask (scoring.cluster)
+    recycle_after: int = 0  # Dask: restart a worker after this many tasks (0: the cluster module's default)
+    shard: tuple[int, int] | None = None  # (i, N): only the i-th of N stable shares of the files
 
 
 @attrs.frozen
@@ -206,20 +223,28 @@ def _init_worker(config: dict[str, Any], stop: Any, started: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     # The worker leaves through os._exit (no atexit); multiprocessing runs these finalizers.
     multiprocessing.util.Finalize(None, tempdirs.cleanup, exitpriority=0)
+    _W.clear()
+    _W.update(worker_state(config, stop, started))
+
+
+def worker_state(config: dict[str, Any], stop: Any, started: Any) -> dict[str, Any]:
+    """What :func:`_work` finds in ``_W``: the run's settings, the stop flag (``is_set()``), where
+    each file's start is announced (``put((pid, index))``), the rubric lookup and the renderer
+    (WeasyPrint imported and the fonts loaded here, once per worker)."""
     from .cli import App
 
-    _W.clear()
-    _W.update(config)
-    _W["stop"] = stop
-    _W["started"] = started
-    _W["app"] = App(io.StringIO(), io.StringIO(), list(config["rubric_dirs"]), config["rubric"], defaults=False)
-    _W["setup_error"] = None
+    state: dict[str, Any] = dict(config)
+    state["stop"] = stop
+    state["started"] = started
+    state["app"] = App(io.StringIO(), io.StringIO(), list(config["rubric_dirs"]), config["rubric"], defaults=False)
+    state["setup_error"] = None
     try:
         from .render import Renderer
 
-        _W["renderer"] = Renderer(Path(config["templates_dir"]) if config["templates_dir"] else None)
+        state["renderer"] = Renderer(Path(config["templates_dir"]) if config["templates_dir"] else None)
     except ScoringError as exc:
-        _W["setup_error"] = exc
+        state["setup_error"] = exc
+    return state
 
 
 def _picklable_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -351,6 +376,11 @@ def run_batch(options: BatchOptions, stderr: IO[str], tty: bool | None = None) -
         if i in clashes
     ]
     items = [(i, str(f), stem) for i, (f, stem) in enumerate(zip(files, stems, strict=True)) if i not in clashes]
+    if options.shard is not None:  # the split depends on each file's name only: see scoring.cluster.shard
+        from .cluster.shard import in_shard
+
+        refused = [row for row in refused if in_shard(row["file"], options.shard)]
+        items = [item for item in items if in_shard(Path(item[1]).name, options.shard)]
     outdir = options.outdir
     ensure_folder(outdir)  # a file, /dev/null/x, a read-only disk: a message before any work
     with folder_lock(outdir):  # before touching anything in it: another run may be writing there
@@ -370,10 +400,6 @@ def _run_locked(
     sweep_partials(outdir)
     stale = remove_summaries(outdir)
     total = len(items) + len(refused)
-    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(items)))
-    # One file per task: a file takes ~1 s, a task's overhead ~0.1 ms, and bigger chunks left
-    # one core idle at the end while the other finished its last chunk.
-    chunk = options.chunk or 1
     config = {
         "rubric_dirs": tuple(options.rubric_dirs),
         "rubric": options.rubric,
@@ -384,15 +410,18 @@ def _run_locked(
         "force": options.force,
         "debug": options.debug,
         "parent_pid": os.getpid(),
+        "cwd": os.getcwd(),  # cluster workers resolve relative paths as the command line did
     }
-    stderr.write(f"共 {total} 个文件，使用 {jobs} 个工作进程，输出到 {outdir}\n")
     progress = Progress(total, stderr, tty)
+    runner = _executor(options, config, len(items), progress)
+    shard = f"（第 {options.shard[0]}/{options.shard[1]} 份）" if options.shard else ""
+    stderr.write(f"共 {total} 个文件{shard}，使用{runner.where}，输出到 {outdir}\n")
     for row in refused:
         progress.advance(1, failed=1)
         progress.note(f"失败：{row['problems'][0]}")
-    runner = _Runner(config, jobs, progress, options.timeout)
     previous = _install_signal_handlers(runner.request_stop)
     try:
+        chunk = runner.chunk
         rows = refused + runner.run([items[i : i + chunk] for i in range(0, len(items), chunk)])
         progress.finish()
         if runner.stopped:
@@ -402,23 +431,14 @@ def _run_locked(
                 "重新运行同一命令即可继续（结果未变的文件不会重新生成）。\n"
             )
             return BatchReport(tuple(rows), None, True, time.monotonic() - started)
-        rows.sort(key=lambda r: r["file"])
         meta = {
             "source": str(options.source),
             "issued_on": options.issued_on.isoformat(),
             "issued_on_text": f"{options.issued_on.year}年{options.issued_on.month}月{options.issued_on.day}日",
             "engine": __version__,
-            "jobs": jobs,
         }
-        summary = build_summary(rows, meta)
-        unused = _unused_reviews(options.review_dir, files)
-        text = errors_text(summary)
-        if unused:
-            text += "".join(f"提醒：核定记录 {u} 没有对应的自评材料，未使用\n" for u in unused)
-        write_atomic(outdir / "summary.csv", summary_csv(summary), protect=files)
-        write_atomic(outdir / "summary.xlsx", summary_xlsx(summary), protect=files)
-        write_atomic(outdir / "errors.txt", text.encode("utf-8"), protect=files)
-        problems, notes = runner.summary_pdf(summary, outdir / "summary.pdf")
+        unused = _unused_reviews(options.review_dir, files)  # all files: the same in every shard
+        summary, problems, notes = write_outputs(outdir, rows, meta, unused, options.shard, runner, files)
         elapsed = time.monotonic() - started
         return BatchReport(tuple(rows), summary, False, elapsed, tuple(problems), tuple(unused), tuple(notes))
     finally:
@@ -426,6 +446,30 @@ def _run_locked(
         sweep_partials(outdir)
         tempdirs.sweep_stale()  # the folders of workers killed for their time limit
         _restore_signal_handlers(previous)
+
+
+def write_outputs(
+    outdir: Path,
+    rows: list[dict[str, Any]],
+    meta: dict[str, Any],
+    unused: list[str],
+    shard: tuple[int, int] | None,
+    runner: Executor,
+    protect: list[Path],
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The end of a run (and of ``--merge``): ``rows.jsonl``, ``summary.csv`` / ``.xlsx``,
+    ``errors.txt`` and ``summary.pdf`` from the rows; (summary, problems, reminders)."""
+    rows.sort(key=lambda r: r["file"])
+    write_atomic(outdir / "rows.jsonl", rows_jsonl(rows, meta, unused, shard), protect=protect)
+    summary = build_summary(rows, meta)
+    text = errors_text(summary)
+    if unused:
+        text += "".join(f"提醒：核定记录 {u} 没有对应的自评材料，未使用\n" for u in unused)
+    write_atomic(outdir / "summary.csv", summary_csv(summary), protect=protect)
+    write_atomic(outdir / "summary.xlsx", summary_xlsx(summary), protect=protect)
+    write_atomic(outdir / "errors.txt", text.encode("utf-8"), protect=protect)
+    problems, notes = runner.summary_pdf(summary, outdir / "summary.pdf")
+    return summary, problems, notes
 
 
 def _unused_reviews(review_dir: Path | None, files: list[Path]) -> list[str]:
@@ -461,12 +505,46 @@ def _restore_signal_handlers(previous: dict[int, Any]) -> None:
 POLL = 0.5  # seconds between two looks at the workers (results, time limits, interruption)
 
 
-class _Runner:
-    """The pool, a bounded window of chunks in flight, time limits, retries after a worker died."""
+class Executor(Protocol):
+    """Where the files are scored. ``run`` takes chunks of items, calls :func:`_work` on each
+    (somewhere), advances the progress as rows come back and returns one row per item
+    (a file given up after crashes or a time limit gets a failed row); the caller does the rest."""
 
-    def __init__(self, config: dict[str, Any], jobs: int, progress: Progress, timeout: float = 0) -> None:
+    where: str  # for the opening line: "使用 2 个工作进程"
+    chunk: int  # files per task
+    stopped: bool
+
+    def run(self, chunks: list[list[Item]]) -> list[dict[str, Any]]: ...
+
+    def request_stop(self) -> None: ...
+
+    def summary_pdf(self, summary: dict[str, Any], target: Path) -> tuple[list[str], list[str]]: ...
+
+    def close(self) -> None: ...
+
+
+def _executor(options: BatchOptions, config: dict[str, Any], count: int, progress: Progress) -> Executor:
+    if options.cluster:
+        from .cluster.runner import ClusterRunner
+
+        return ClusterRunner(options.cluster, config, count, progress, options)
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, count))
+    # One file per task: a file takes ~1 s, a task's overhead ~0.1 ms, and bigger chunks left
+    # one core idle at the end while the other finished its last chunk.
+    return _Runner(config, jobs, progress, options.timeout, options.chunk or 1)
+
+
+class _Runner:
+    """The local :class:`Executor`: the pool, a bounded window of chunks in flight, time limits,
+    retries after a worker died."""
+
+    def __init__(
+        self, config: dict[str, Any], jobs: int, progress: Progress, timeout: float = 0, chunk: int = 1
+    ) -> None:
         self.config = config
         self.jobs = jobs
+        self.chunk = chunk
+        self.where = f" {jobs} 个工作进程"
         self.progress = progress
         self.timeout = timeout
         self.context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
@@ -630,9 +708,12 @@ class _Runner:
             return [f"汇总 PDF 未生成：{p}" for p in exc.problems], []
         except BrokenProcessPool:
             return ["汇总 PDF 未生成：工作进程意外退出"], []
-        if not replaced:
-            return [], []
-        shown = "、".join(f"“{c}”" for c in replaced[:10]) + (
-            f" 等 {len(replaced)} 个字符" if len(replaced) > 10 else ""
-        )
-        return [], [f"提醒：字体中没有 {shown}，汇总 PDF 中以其编码代替（如〔U+{ord(replaced[0]):04X}〕）"]
+        return [], replaced_note(replaced)
+
+
+def replaced_note(replaced: list[str]) -> list[str]:
+    """The reminder for the characters summary.pdf printed as their code."""
+    if not replaced:
+        return []
+    shown = "、".join(f"“{c}”" for c in replaced[:10]) + (f" 等 {len(replaced)} 个字符" if len(replaced) > 10 else "")
+    return [f"提醒：字体中没有 {shown}，汇总 PDF 中以其编码代替（如〔U+{ord(replaced[0]):04X}〕）"]

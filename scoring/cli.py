@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="写入文件（默认输出到屏幕）")
 
     p = sub.add_parser("batch", help="批量评分：一个文件夹的自评材料 → 评分表、排名汇总（PDF、CSV、XLSX）")
-    p.add_argument("source", metavar="DIR", help="存放自评材料（.yaml）的文件夹")
+    p.add_argument("source", metavar="DIR", nargs="?", help="存放自评材料（.yaml）的文件夹")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出文件夹")
     p.add_argument("--review-dir", metavar="DIR", help="核定记录文件夹：<材料文件名>.review.yaml 对应同名材料")
     p.add_argument(
@@ -138,6 +138,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"每个文件的处理时限（秒，默认 {DEFAULT_TIMEOUT}；0 表示不限）：超时的文件记为失败，其余继续",
+    )
+    # scoring.cluster: Dask workers, shards across machines, merging the shards' outputs
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="在 Dask 集群上运行：tcp://主机:端口（已启动的调度器）或 local:N（本机 N 个工作进程）；"
+        "需安装 zwgk-scoring[cluster]，材料和输出须在各机器相同路径的共享文件系统上",
+    )
+    p.add_argument("--chunk", type=int, default=0, metavar="N", help="每个任务的文件数（默认：本机 1，集群上最多 200）")
+    p.add_argument(
+        "--recycle-after", type=int, default=0, metavar="N", help="集群工作进程每完成 N 个任务后换新进程（默认 50）"
+    )
+    p.add_argument(
+        "--shard", metavar="I/N", help="只处理第 I 份（共 N 份，按文件名稳定划分），各份的输出用 --merge 汇总"
+    )
+    p.add_argument(
+        "--merge", nargs="+", metavar="OUTDIR", help="把 --shard 各份的输出文件夹汇总为一份汇总和排名（不给 DIR）"
     )
 
     p = sub.add_parser("compare", help="对比同一单位的两次评分（如 2017 与 2018 年，或自评与核定）")
@@ -438,8 +455,21 @@ class App:
 
     def cmd_batch(self, args: argparse.Namespace) -> int:
         from .batch import BatchOptions, run_batch
-        from .summary import overview_text
+        from .cluster.shard import parse_shard
 
+        if args.merge:
+            if args.source or args.shard or args.cluster:
+                raise UsageError("--merge 只汇总已有的分片输出：不要同时给出材料文件夹 DIR、--shard 或 --cluster")
+            from .cluster.merge import run_merge
+
+            templates = Path(args.templates) if args.templates else None
+            return self._batch_report(
+                run_merge([Path(m) for m in args.merge], Path(args.output), templates, self.err), args
+            )
+        if not args.source:
+            raise UsageError("请给出存放自评材料的文件夹 DIR（或用 --merge 汇总分片输出）")
+        if args.chunk < 0 or args.recycle_after < 0:
+            raise UsageError("--chunk 和 --recycle-after 应为正整数（或 0 表示默认）")
         if args.jobs < 0:
             raise UsageError("--jobs 应为正整数（或 0 表示按 CPU 核数）")
         if not args.timeout >= 0 or args.timeout == float("inf"):  # also refuses nan
@@ -466,8 +496,16 @@ class App:
             force=args.force,
             debug=args.debug,
             timeout=args.timeout,
+            cluster=args.cluster or "",
+            chunk=args.chunk,
+            recycle_after=args.recycle_after,
+            shard=parse_shard(args.shard) if args.shard else None,
         )
-        report = run_batch(options, self.err)
+        return self._batch_report(run_batch(options, self.err), args)
+
+    def _batch_report(self, report: Any, args: argparse.Namespace) -> int:
+        from .summary import overview_text
+
         if report.summary is not None:
             self.out.write(overview_text(report.summary, Path(args.output), report.elapsed))
         for problem in (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
@@ -131,6 +132,80 @@ def failed_row(file: str, stem: str, problems: list[str]) -> dict[str, Any]:
 
 def skipped_row(file: str, stem: str, reason: str) -> dict[str, Any]:
     return {"status": "skipped", "file": file, "stem": stem, "reason": reason}
+
+
+# -- rows.jsonl: the rows of a run, for --merge ----------------------------------------------------
+
+ROWS_FORMAT = "zwgk-batch-rows"
+ROWS_VERSION = 1
+_DECIMAL = "$decimal"  # {"$decimal": "12.5"}: rows hold exact decimals; JSON numbers would not stay exact
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {_DECIMAL: str(value)}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and _DECIMAL in obj and isinstance(obj[_DECIMAL], str):
+        return Decimal(obj[_DECIMAL])
+    return obj
+
+
+def rows_jsonl(
+    rows: Iterable[dict[str, Any]], meta: dict[str, Any], unused: list[str], shard: tuple[int, int] | None
+) -> bytes:
+    """A header line (format, the summary's meta, unused reviews, the shard) and one line per row,
+    in the order given (by file name); per-run flags (``reused``, ``rank``) left out."""
+    header = {
+        "format": ROWS_FORMAT,
+        "version": ROWS_VERSION,
+        "meta": meta,
+        "unused_reviews": list(unused),
+        "shard": list(shard) if shard else None,
+    }
+    lines = [json.dumps(header, ensure_ascii=False)]
+    for row in rows:
+        kept = {k: v for k, v in row.items() if k not in ("reused", "rank")}
+        lines.append(json.dumps(_encode(kept), ensure_ascii=False))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def read_rows(data: bytes, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The header and rows of a ``rows.jsonl``; a Chinese message naming the file and line when it is
+    not one (``ValueError``, for the caller to turn into an input error)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name}: 不是 UTF-8 文本，不是批量评分写出的 rows.jsonl") from None
+    lines = text.splitlines()
+    parsed = []
+    for number, line in enumerate(lines, 1):
+        try:
+            parsed.append(json.loads(line, object_hook=_decode, parse_float=Decimal))
+        except ValueError as exc:
+            raise ValueError(
+                f"{name}:{number}: 不是一行 JSON（{exc}），文件可能已损坏，请重新运行该份批量评分"
+            ) from None
+    if not parsed or not isinstance(parsed[0], dict) or parsed[0].get("format") != ROWS_FORMAT:
+        raise ValueError(f"{name}:1: 开头不是批量评分汇总数据的标记（format: {ROWS_FORMAT}）")
+    header = parsed[0]
+    if header.get("version") != ROWS_VERSION or not isinstance(header.get("meta"), dict):
+        raise ValueError(f"{name}:1: 汇总数据版本应为 {ROWS_VERSION}，实际为“{header.get('version')}”")
+    rows = parsed[1:]
+    for number, row in enumerate(rows, 2):
+        if not (
+            isinstance(row, dict)
+            and row.get("status") in ("ok", "failed", "skipped")
+            and isinstance(row.get("file"), str)
+        ):
+            raise ValueError(f"{name}:{number}: 应为一个文件的评分记录（含状态 status 和文件名 file），实际不是")
+    return header, rows
 
 
 # -- the summary ----------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ fi
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "安装 Python 依赖包（日志：.venv/pip.log）"
-  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev]"; } \
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev,cluster]"; } \
       > .venv/pip.log 2>&1; then
     cat .venv/pip.log
     echo "安装 Python 依赖包失败，详见上面的日志" >&2
