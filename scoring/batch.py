@@ -356,6 +356,10 @@ def _write_summary_pdf(view: dict[str, Any], target: str) -> list[str]:
 
 def run_batch(options: BatchOptions, stderr: IO[str], tty: bool | None = None) -> BatchReport:
     started = time.monotonic()
+    if options.cluster:  # a wrong address or a missing extra: said before any file is touched
+        from .cluster.runner import parse_cluster
+
+        parse_cluster(options.cluster)
     files = discover(options.source)
     if not files:
         raise InputError(Problem("文件夹中没有 .yaml / .yml 文件", str(options.source)))

@@ -36,6 +36,7 @@ POLL = batch.POLL
 
 def parse_cluster(spec: str) -> tuple[str, int]:
     """``("local", N)`` or ``("tcp", 0)`` with the address in ``spec``; a Chinese message otherwise."""
+    require_distributed()
     if spec.startswith("local:"):
         count = spec[len("local:") :]
         if count.isdigit() and 1 <= int(count) <= 1024:
