@@ -93,8 +93,8 @@ class BatchOptions:
     chunk: int = 0  # files per task; 0: one
     debug: bool = False
     timeout: float = DEFAULT_TIMEOUT  # seconds per file; 0: no limit
+    pdf: bool = True  # False (--no-pdf): result JSON and CSV/XLSX summaries only, no scorecards, no summary.pdf
     cluster: str = ""  # "": the local process pool; "tcp://host:port" or "local:N": Dask (scoring.cluster)
-    recycle_after: int = 0  # Dask: restart a worker after this many tasks (0: the cluster module's default)
     shard: tuple[int, int] | None = None  # (i, N): only the i-th of N stable shares of the files
 
 
@@ -238,6 +238,8 @@ def worker_state(config: dict[str, Any], stop: Any, started: Any) -> dict[str, A
     state["started"] = started
     state["app"] = App(io.StringIO(), io.StringIO(), list(config["rubric_dirs"]), config["rubric"], defaults=False)
     state["setup_error"] = None
+    if not config.get("pdf", True):
+        return state  # --no-pdf: no WeasyPrint, no fonts
     try:
         from .render import Renderer
 
@@ -318,13 +320,22 @@ def _one(path: Path, stem: str) -> dict[str, Any]:
         outdir = Path(_W["outdir"])
         json_path = outdir / "results" / f"{stem}.json"
         pdf_path = outdir / "scorecards" / f"{stem}.pdf"
-        unchanged = not _W["force"] and pdf_path.is_file() and json_path.is_file() and json_path.read_bytes() == text
+        pdf = _W.get("pdf", True)
+        unchanged = (
+            not _W["force"]
+            and (pdf_path.is_file() or not pdf)
+            and json_path.is_file()
+            and json_path.read_bytes() == text
+        )
         if not unchanged:
-            pdf = _W["renderer"].pdf(result, dt.date.fromisoformat(_W["issued_on"]))
-            write_atomic(pdf_path, pdf, protect=protect)
+            if pdf:
+                card = _W["renderer"].pdf(result, dt.date.fromisoformat(_W["issued_on"]))
+                write_atomic(pdf_path, card, protect=protect)
             write_atomic(json_path, text, protect=protect)  # last: marks the file as done
         row = row_from_result(data, name, stem, [g.name for g in rubric.grades])
         row["reused"] = unchanged
+        if not pdf:
+            row["scorecard"] = ""
         return row
     except ScoringError as exc:  # a problem without a file (e.g. a glyph missing from the fonts) names this one
         return failed_row(name, stem, [str(p) if p.file else f"{path}: {p}" for p in exc.problems])
@@ -413,6 +424,7 @@ def _run_locked(
         "issued_on": options.issued_on.isoformat(),
         "force": options.force,
         "debug": options.debug,
+        "pdf": options.pdf,
         "parent_pid": os.getpid(),
         "cwd": os.getcwd(),  # cluster workers resolve relative paths as the command line did
     }
@@ -442,7 +454,7 @@ def _run_locked(
             "engine": __version__,
         }
         unused = _unused_reviews(options.review_dir, files)  # all files: the same in every shard
-        summary, problems, notes = write_outputs(outdir, rows, meta, unused, options.shard, runner, files)
+        summary, problems, notes = write_outputs(outdir, rows, meta, unused, options.shard, runner, files, options.pdf)
         elapsed = time.monotonic() - started
         return BatchReport(tuple(rows), summary, False, elapsed, tuple(problems), tuple(unused), tuple(notes))
     finally:
@@ -460,11 +472,12 @@ def write_outputs(
     shard: tuple[int, int] | None,
     runner: Executor,
     protect: list[Path],
+    pdf: bool = True,
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """The end of a run (and of ``--merge``): ``rows.jsonl``, ``summary.csv`` / ``.xlsx``,
     ``errors.txt`` and ``summary.pdf`` from the rows; (summary, problems, reminders)."""
     rows.sort(key=lambda r: r["file"])
-    write_atomic(outdir / "rows.jsonl", rows_jsonl(rows, meta, unused, shard), protect=protect)
+    write_atomic(outdir / "rows.jsonl", rows_jsonl(rows, meta, unused, shard, pdf), protect=protect)
     summary = build_summary(rows, meta)
     text = errors_text(summary)
     if unused:
@@ -472,6 +485,8 @@ def write_outputs(
     write_atomic(outdir / "summary.csv", summary_csv(summary), protect=protect)
     write_atomic(outdir / "summary.xlsx", summary_xlsx(summary), protect=protect)
     write_atomic(outdir / "errors.txt", text.encode("utf-8"), protect=protect)
+    if not pdf:
+        return summary, [], []
     problems, notes = runner.summary_pdf(summary, outdir / "summary.pdf")
     return summary, problems, notes
 

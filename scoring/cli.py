@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--chunk", type=int, default=0, metavar="N", help="每个任务的文件数（默认：本机 1，集群上最多 200）")
     p.add_argument(
-        "--recycle-after", type=int, default=0, metavar="N", help="集群工作进程每完成 N 个任务后换新进程（默认 50）"
+        "--no-pdf", action="store_true", help="不生成评分表和汇总 PDF，只写结果 JSON 和汇总 CSV、XLSX（大批量时更快）"
     )
     p.add_argument(
         "--shard", metavar="I/N", help="只处理第 I 份（共 N 份，按文件名稳定划分），各份的输出用 --merge 汇总"
@@ -468,8 +468,8 @@ class App:
             )
         if not args.source:
             raise UsageError("请给出存放自评材料的文件夹 DIR（或用 --merge 汇总分片输出）")
-        if args.chunk < 0 or args.recycle_after < 0:
-            raise UsageError("--chunk 和 --recycle-after 应为正整数（或 0 表示默认）")
+        if args.chunk < 0:
+            raise UsageError("--chunk 应为正整数（或 0 表示默认）")
         if args.jobs < 0:
             raise UsageError("--jobs 应为正整数（或 0 表示按 CPU 核数）")
         if not args.timeout >= 0 or args.timeout == float("inf"):  # also refuses nan
@@ -498,7 +498,7 @@ class App:
             timeout=args.timeout,
             cluster=args.cluster or "",
             chunk=args.chunk,
-            recycle_after=args.recycle_after,
+            pdf=not args.no_pdf,
             shard=parse_shard(args.shard) if args.shard else None,
         )
         return self._batch_report(run_batch(options, self.err), args)

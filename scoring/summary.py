@@ -158,16 +158,21 @@ def _decode(obj: dict[str, Any]) -> Any:
 
 
 def rows_jsonl(
-    rows: Iterable[dict[str, Any]], meta: dict[str, Any], unused: list[str], shard: tuple[int, int] | None
+    rows: Iterable[dict[str, Any]],
+    meta: dict[str, Any],
+    unused: list[str],
+    shard: tuple[int, int] | None,
+    pdf: bool = True,
 ) -> bytes:
-    """A header line (format, the summary's meta, unused reviews, the shard) and one line per row,
-    in the order given (by file name); per-run flags (``reused``, ``rank``) left out."""
+    """A header line (format, the summary's meta, unused reviews, the shard, whether PDFs were drawn)
+    and one line per row, in the order given (by file name); per-run flags (``reused``, ``rank``) left out."""
     header = {
         "format": ROWS_FORMAT,
         "version": ROWS_VERSION,
         "meta": meta,
         "unused_reviews": list(unused),
         "shard": list(shard) if shard else None,
+        "pdf": pdf,
     }
     lines = [json.dumps(header, ensure_ascii=False)]
     for row in rows:

@@ -360,7 +360,11 @@ def test_an_interrupted_run_leaves_no_summary_of_the_previous_run(tmp_path):
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     assert (
-        "上次运行留下的汇总（summary.pdf、summary.csv、summary.xlsx、errors.txt）已在本次开始时删除，以免与评分表不符"
+        "上次运行留下的汇总（summary.pdf、summary.csv、summary.xlsx、errors.txt、rows.jsonl）已在本次开始时删除，以免与评分表不符"
         in stderr
     )
-    assert not [name for name in ("summary.pdf", "summary.csv", "summary.xlsx", "errors.txt") if (out / name).exists()]
+    assert not [
+        name
+        for name in ("summary.pdf", "summary.csv", "summary.xlsx", "errors.txt", "rows.jsonl")
+        if (out / name).exists()
+    ]

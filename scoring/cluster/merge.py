@@ -36,7 +36,7 @@ def run_merge(shards: list[Path], outdir: Path, templates_dir: Path | None, stde
                     )
                 )
     parts = [_read_shard(folder) for folder in shards]
-    meta, unused = _check(parts)
+    meta, unused, pdf = _check(parts)
     rows = [row for _folder, _header, part_rows in parts for row in part_rows]
     ensure_folder(outdir)
     with folder_lock(outdir):
@@ -49,7 +49,8 @@ def run_merge(shards: list[Path], outdir: Path, templates_dir: Path | None, stde
             for row in part_rows:
                 if row["status"] == "ok":
                     for relative in (row["scorecard"], row["result"]):
-                        _place(folder, relative, outdir)
+                        if relative:  # no scorecard after --no-pdf
+                            _place(folder, relative, outdir)
                 progress.advance(1, failed=int(row["status"] == "failed"))
         progress.finish()
         config = {
@@ -66,7 +67,7 @@ def run_merge(shards: list[Path], outdir: Path, templates_dir: Path | None, stde
         }
         runner = batch._Runner(config, 1, progress)  # one warm worker draws summary.pdf, as in a run
         try:
-            summary, problems, notes = batch.write_outputs(outdir, rows, meta, unused, None, runner, protect)
+            summary, problems, notes = batch.write_outputs(outdir, rows, meta, unused, None, runner, protect, pdf)
         finally:
             runner.close()
             batch.sweep_partials(outdir)
@@ -94,8 +95,10 @@ def _read_shard(folder: Path) -> tuple[Path, dict[str, Any], list[dict[str, Any]
     return folder, header, rows
 
 
-def _check(parts: list[tuple[Path, dict[str, Any], list[dict[str, Any]]]]) -> tuple[dict[str, Any], list[str]]:
-    """The shards are the N shares of one batch: (meta, unused reviews) or a Chinese message."""
+def _check(
+    parts: list[tuple[Path, dict[str, Any], list[dict[str, Any]]]],
+) -> tuple[dict[str, Any], list[str], bool]:
+    """The shards are the N shares of one batch: (meta, unused reviews, PDFs drawn) or a Chinese message."""
     first_folder, first, _ = parts[0]
     counts = set()
     seen: dict[int, Path] = {}
@@ -130,7 +133,10 @@ def _check(parts: list[tuple[Path, dict[str, Any], list[dict[str, Any]]]]) -> tu
                 raise InputError(Problem(f"文件 {row['file']} 同时出现在 {owner[row['file']]} 和这一份中", str(folder)))
             owner[row["file"]] = folder
     unused = sorted({u for _f, header, _r in parts for u in header.get("unused_reviews") or []})
-    return dict(first["meta"]), unused
+    pdf = {bool(header.get("pdf", True)) for _f, header, _r in parts}
+    if len(pdf) != 1:
+        raise InputError(Problem("有的分片用了 --no-pdf，有的没有：各份须用相同的选项运行后才能汇总"))
+    return dict(first["meta"]), unused, pdf.pop()
 
 
 def _place(folder: Path, relative: str, outdir: Path) -> None:

@@ -29,7 +29,6 @@ from . import require_distributed
 
 MAX_CHUNK = 200  # files per task: a few seconds to minutes of work, against ~1 ms of overhead per task
 CHUNKS_PER_WORKER = 4  # a small batch is cut finer, so that no worker idles while one finishes
-RECYCLE_AFTER = 50  # tasks, then a worker process is replaced (memory stays flat over 10^5 files)
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler and to see a first worker
 POLL = batch.POLL
 
@@ -73,8 +72,7 @@ class ClusterRunner:
             self.where = f" Dask 集群 {spec} 的 {self.workers} 个工作进程（每个任务最多 {self.chunk} 个文件）"
             from .worker import BatchPlugin, timeout_topic
 
-            recycle = options.recycle_after if options.recycle_after else RECYCLE_AFTER
-            self.plugin = BatchPlugin(self.run_id, config, self.timeout, recycle)
+            self.plugin = BatchPlugin(self.run_id, config, self.timeout)
             self.client.register_plugin(self.plugin, name=self.plugin.name)
             self.client.subscribe_topic(timeout_topic(self.run_id), self._on_timeout)
             self.stop_event = self.distributed.Event(f"zwgk-stop-{self.run_id}", client=self.client)
@@ -154,9 +152,9 @@ class ClusterRunner:
                 except ScoringError:
                     raise  # the workers cannot start (fonts, templates, shared folder): the same for every file
                 except Exception:  # lost worker (KilledWorker), cancelled, connection: retry file by file
-                    retry = self._lost(part, recorded, losses, rows)
+                    retry, crashed = self._lost(part, recorded, losses, rows)
                     queue.extendleft(reversed([[item] for item in retry]))
-                    if not lost_note:
+                    if crashed and not lost_note:
                         self.progress.note("提醒：有工作进程意外退出，已重新启动，未完成的文件逐个重试")
                         lost_note = True
                     continue
@@ -176,9 +174,12 @@ class ClusterRunner:
         recorded: set[int],
         losses: dict[int, int],
         rows: list[dict[str, Any]],
-    ) -> list[batch.Item]:
+    ) -> tuple[list[batch.Item], bool]:
+        """The files of a chunk whose worker was lost: those to retry one by one, and whether the
+        loss was a crash (rather than a time limit). Failed rows for those given up."""
         time.sleep(1.5)  # a time limit's event may still be on its way
         retry = []
+        crashed = False
         for item in part:
             index, path, stem = item
             if index in recorded:
@@ -192,6 +193,7 @@ class ClusterRunner:
                 retry.append(item)  # its worker was ended for another file's time limit: not its fault
                 continue
             else:
+                crashed = True
                 losses[index] = losses.get(index, 0) + 1
                 if losses[index] < 2:
                     retry.append(item)
@@ -201,7 +203,7 @@ class ClusterRunner:
             rows.append(batch.failed_row(Path(path).name, stem, [message]))
             self.progress.advance(1, failed=1)
             self.progress.note(f"失败：{message}")
-        return retry
+        return retry, crashed
 
     def _on_timeout(self, event: Any) -> None:
         _when, message = event

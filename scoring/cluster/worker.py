@@ -11,8 +11,10 @@ runs, on a chunk of files, so the outputs are the same bytes.
   once a second: a look is a round trip to the scheduler).
 * Time limit: a watchdog thread sees a file run past ``--timeout``, tells the parent which one
   (a Dask event topic) and ends the worker process; its nanny starts a new one.
-* Memory: a worker that has run ``recycle_after`` tasks retires gracefully (the tasks it holds
-  finish or move) and its nanny starts a fresh process.
+* Memory: bounded by Dask's own worker options (``--memory-limit``: the nanny restarts a worker
+  past 95 % of it; ``--lifetime … --lifetime-restart``). Recycling a worker from here after N tasks
+  was tried and dropped: Dask's graceful retire (``close_gracefully(restart=True)``) lost the task
+  that had just started on the worker in this Dask version, so every recycle was a retry.
 
 The worker also changes to the folder the command was started in (its ``cwd``): relative
 paths then mean on every worker what they meant on the command line, so messages and outputs
@@ -82,17 +84,13 @@ class _Starts:
 class BatchPlugin(WorkerPlugin):
     """One run's worker set-up (see the module's text)."""
 
-    def __init__(self, run_id: str, config: dict[str, Any], timeout: float, recycle_after: int) -> None:
+    def __init__(self, run_id: str, config: dict[str, Any], timeout: float) -> None:
         self.run_id = run_id
         self.config = config
         self.timeout = timeout
-        self.recycle_after = recycle_after
         self.name = PLUGIN_PREFIX + run_id
-        self.tasks = 0
 
     def setup(self, worker: Any) -> None:
-        self.worker = worker
-        self.tasks = 0
         cwd = self.config["cwd"]
         starts = _Starts()
         try:
@@ -112,17 +110,6 @@ class BatchPlugin(WorkerPlugin):
         if state is not None:
             state["started"] = None  # the watchdog sees the run is over
         tempdirs.cleanup()
-
-    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
-        if (
-            self.recycle_after
-            and finish == "memory"
-            and start == "executing"
-            and str(key).startswith(TASK_PREFIX + self.run_id)
-        ):
-            self.tasks += 1
-            if self.tasks == self.recycle_after:  # retire gracefully; the nanny starts a new process
-                self.worker.loop.add_callback(self.worker.close_gracefully, restart=True, reason="zwgk-recycle")
 
 
 def _no_shared_folder(cwd: str, address: str) -> InputError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -116,3 +117,38 @@ def test_an_unreachable_scheduler_is_a_clear_message(inputs):
     done = batch(inputs, "out", "--cluster", f"tcp://127.0.0.1:{port}", timeout=120)
     assert done.returncode == 1
     assert f"无法连接 Dask 集群 tcp://127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+
+
+SLOW_BODY = "拖延局"
+# 10^10 empty iterations for one body only: a scorecard that never finishes by itself.
+HANG = (
+    f'{{% if card.agency.name == "{SLOW_BODY}" %}}'
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{% endif %}\n"
+)
+
+
+def test_a_file_over_the_time_limit_on_the_cluster_fails_alone(inputs):
+    from scoring.render import default_templates_dir
+
+    templates = inputs / "templates"
+    shutil.copytree(default_templates_dir(), templates)
+    card = templates / "scorecard.html.j2"
+    card.write_text(HANG + card.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (inputs / "src" / "2017-dlt-mzj.yaml").read_text(encoding="utf-8")
+    (inputs / "src" / "2017-dlt-mzj.yaml").write_text(text.replace("达拉特旗民政局", SLOW_BODY), encoding="utf-8")
+    done = batch(inputs, "out", "--cluster", "local:2", "--chunk", "3", "--timeout", "15", "--templates", "templates")
+    assert done.returncode == 1, done.stderr
+    errors = (inputs / "out" / "errors.txt").read_text(encoding="utf-8")
+    assert "2017-dlt-mzj.yaml：处理失败\n  src/2017-dlt-mzj.yaml: 处理超时：超过 15 秒仍未完成" in errors
+    cards = sorted(p.name for p in (inputs / "out" / "scorecards").iterdir())
+    assert cards == sorted(f"{s}.pdf" for s in PICK if s not in ("2017-dlt-mzj", "2018-hjq-mzj", "2018-wsq-fgw"))
+    assert LOST_NOTE not in done.stderr  # the others of its chunk were retried, not counted as crashes
+
+
+def test_no_pdf_on_the_cluster_equals_no_pdf_locally(inputs):
+    local = batch(inputs, "local", "--no-pdf", "--jobs", "2")
+    dask = batch(inputs, "dask", "--no-pdf", "--cluster", "local:2")
+    assert local.returncode == dask.returncode == 1, dask.stderr
+    assert digest(inputs / "local") == digest(inputs / "dask")
+    assert not (inputs / "dask" / "scorecards").exists() and not (inputs / "dask" / "summary.pdf").exists()
+    assert len(list((inputs / "dask" / "results").iterdir())) == len(PICK) - 2
