@@ -86,7 +86,7 @@ def run(inputs: Path, out: Path, *extra: str) -> dict:
     proc = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8"
     )
-    state = {"done": 0, "total": 1}
+    state = {"done": 0, "total": 1, "first": 0.0}
 
     def read() -> None:
         assert proc.stderr is not None
@@ -94,6 +94,7 @@ def run(inputs: Path, out: Path, *extra: str) -> dict:
             match = PROGRESS.search(line)
             if match:
                 state["done"], state["total"] = int(match.group(1)), int(match.group(2))
+                state["first"] = state["first"] or time.perf_counter() - started
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -122,13 +123,24 @@ def run(inputs: Path, out: Path, *extra: str) -> dict:
     if proc.returncode not in (0, 1):
         print(f"  警告：scoring batch 退出码为 {proc.returncode}", file=sys.stderr)
     results = len(list((out / "results").glob("*.json")))
-    return {"wall": wall, "marks": marks, "end_parent": parent_peak, "workers": worker_peak, "results": results}
+    rows = (out / "rows.jsonl").read_text(encoding="utf-8").splitlines()[1:]
+    failed = sum(1 for line in rows if line.startswith('{"status": "failed"'))
+    return {
+        "wall": wall,
+        "first": state["first"],
+        "marks": marks,
+        "end_parent": parent_peak,
+        "workers": worker_peak,
+        "results": results,
+        "failed": failed,
+    }
 
 
 def report(label: str, r: dict, count: int, cores: int) -> None:
     rate = count / r["wall"]
     print(
-        f"  {label}：用时 {r['wall']:.1f} 秒，{rate:.1f} 份/秒，每核 {rate / cores:.1f} 份/秒；结果 JSON {r['results']} 份"
+        f"  {label}：用时 {r['wall']:.1f} 秒（其中启动到第一个进度行 {r['first']:.1f} 秒），{rate:.1f} 份/秒，"
+        f"每核 {rate / cores:.1f} 份/秒；结果 JSON {r['results']} 份，失败 {r['failed']} 份"
     )
     for mark in MARKS:
         m = r["marks"].get(mark)

@@ -89,9 +89,12 @@ def _write_atomic(path: Path, data: bytes, protect: Iterable[Path]) -> None:
     # new file, and whatever it pointed to (maybe outside the output folder) stays as it was.
     target = path.parent.resolve() / path.name
     names = _names(path)
-    for item in [*protect, *(_INPUTS.get() or ())]:
-        if (item.exists() or item.is_symlink()) and names & _names(item):  # also a link to an input
-            raise InputError(Problem("输出文件与输入文件相同，为防止覆盖原始材料，已停止；请换一个输出路径", str(path)))
+    # The inputs noted are resolved already (their only name is themselves): one set lookup, however
+    # many files a long-lived batch worker has read (a loop over them made a batch quadratic).
+    if any(item.exists() or item.is_symlink() for item in names & (_INPUTS.get() or set())) or any(
+        (item.exists() or item.is_symlink()) and names & _names(item) for item in protect
+    ):  # also a link to an input
+        raise InputError(Problem("输出文件与输入文件相同，为防止覆盖原始材料，已停止；请换一个输出路径", str(path)))
     if target.is_dir() and not target.is_symlink():
         raise InputError(Problem("输出路径是一个文件夹，请给出文件名", str(path)))
     target.parent.mkdir(parents=True, exist_ok=True)

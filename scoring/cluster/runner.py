@@ -31,6 +31,8 @@ MAX_CHUNK = 200  # files per task: a few seconds to minutes of work, against ~1 
 CHUNKS_PER_WORKER = 4  # a small batch is cut finer, so that no worker idles while one finishes
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler and to see a first worker
 POLL = batch.POLL
+WORKER_LOOK_EVERY = 5  # seconds between two looks at the number of workers
+WORKER_GRACE = 120  # seconds without any worker before the run gives up (restarts take a few seconds)
 
 
 def parse_cluster(spec: str) -> tuple[str, int]:
@@ -131,7 +133,10 @@ class ClusterRunner:
         window = self.workers * 2
         serial = 0
         lost_note = False
+        self.seen_workers = time.monotonic()
+        self.looked = 0.0
         while queue or running:
+            self._check_workers(running)
             if self.stopped:
                 queue.clear()  # no new chunks; those in hand stop between files
             while queue and len(running) < window:
@@ -167,6 +172,33 @@ class ClusterRunner:
                     if row["status"] == "failed":
                         self.progress.note(f"失败：{row['file']}：{row['problems'][0] if row['problems'] else ''}")
         return rows
+
+    def _check_workers(self, running: dict[Any, list[batch.Item]]) -> None:
+        """Every few seconds: are there workers at all? None for :data:`CONNECT_TIMEOUT` seconds (all
+        machines gone, or the scheduler): stop with a message; what was finished stays, a re-run resumes."""
+        now = time.monotonic()
+        if now - self.looked < WORKER_LOOK_EVERY:
+            return
+        self.looked = now
+        try:
+            count = len(self.client.nthreads())
+        except Exception:
+            count = 0
+        if count:
+            self.seen_workers = now
+            return
+        if now - self.seen_workers > (WORKER_GRACE if not self.stopped else WORKER_LOOK_EVERY):
+            for future in running:
+                future.cancel()
+            running.clear()
+            if self.stopped:
+                return
+            raise InputError(
+                Problem(
+                    f"Dask 集群中已有 {WORKER_GRACE} 秒没有工作进程（或调度器已断开），批量评分停止；"
+                    "已完成的评分表和结果都已保存，启动工作进程后重新运行同一命令即可继续"
+                )
+            )
 
     def _lost(
         self,

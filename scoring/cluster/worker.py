@@ -16,6 +16,9 @@ runs, on a chunk of files, so the outputs are the same bytes.
   was tried and dropped: Dask's graceful retire (``close_gracefully(restart=True)``) lost the task
   that had just started on the worker in this Dask version, so every recycle was a retry.
 
+Workers of ``local:N`` end when the batch's process is gone, even after ``kill -9``
+(:mod:`scoring.lifeline`); those of a cluster of their own live on and serve the next batch.
+
 The worker also changes to the folder the command was started in (its ``cwd``): relative
 paths then mean on every worker what they meant on the command line, so messages and outputs
 are the same as a local run's. That folder must exist at the same path on every machine
@@ -35,6 +38,7 @@ from distributed import Event, WorkerPlugin, get_worker
 
 from .. import batch, tempdirs
 from ..errors import InputError, Problem
+from ..lifeline import exit_with_parent
 
 PLUGIN_PREFIX = "zwgk-batch-"
 TASK_PREFIX = "zwgk-chunk-"
@@ -91,6 +95,9 @@ class BatchPlugin(WorkerPlugin):
         self.name = PLUGIN_PREFIX + run_id
 
     def setup(self, worker: Any) -> None:
+        if os.getppid() == self.config["parent_pid"]:  # local:N, the nannies run in the batch's process
+            with contextlib.suppress(ValueError):  # signals: main thread only
+                exit_with_parent(self.config["parent_pid"], tempdirs.cleanup)
         cwd = self.config["cwd"]
         starts = _Starts()
         try:

@@ -94,6 +94,15 @@ def children(pid: int) -> set[int]:
     return found
 
 
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].split()[0] not in ("Z", "X")
+
+
 def worker_processes(pid: int) -> list[int]:
     """The worker processes a ``dask worker`` (its nanny) started: multiprocessing children, not trackers."""
     found = []

@@ -4,6 +4,7 @@ bytes: result JSON, scorecards, summary CSV/XLSX/PDF, errors.txt, rows.jsonl."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import PICK, batch, child_env, dask_cluster, digest, wait_for, worker_processes
+from helpers import PICK, alive, batch, child_env, dask_cluster, digest, wait_for, worker_processes
 
 from scoring.cli import run
 
@@ -152,3 +153,43 @@ def test_no_pdf_on_the_cluster_equals_no_pdf_locally(inputs):
     assert digest(inputs / "local") == digest(inputs / "dask")
     assert not (inputs / "dask" / "scorecards").exists() and not (inputs / "dask" / "summary.pdf").exists()
     assert len(list((inputs / "dask" / "results").iterdir())) == len(PICK) - 2
+
+
+def test_an_interrupted_cluster_run_resumes_to_the_local_bytes(inputs, reference):
+    command = [sys.executable, "-m", "scoring", "batch", "src", "-o", "out", "--review-dir", "reviews"]
+    command += ["--date", "2018-03-05", "--cluster", "local:2", "--chunk", "3"]
+    proc = subprocess.Popen(command, cwd=inputs, stderr=subprocess.PIPE, text=True, env=child_env())
+    try:
+        results = inputs / "out" / "results"
+        assert wait_for(lambda: results.is_dir() and any(results.glob("*.json")), 120)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "已中断" in stderr and not (inputs / "out" / "summary.csv").exists()
+    done = len(list(results.glob("*.json")))
+    assert 1 <= done < len(PICK) - 2  # the workers stopped between files
+    assert not list((inputs / "out").rglob("*.part"))
+    again = batch(inputs, "out", "--cluster", "local:2")
+    assert again.returncode == reference["code"], again.stderr
+    assert digest(inputs / "out") == digest(reference["out"])
+
+
+def test_local_cluster_workers_exit_when_the_batch_is_killed(inputs):
+    command = [sys.executable, "-m", "scoring", "batch", "src", "-o", "out", "--cluster", "local:2", "--chunk", "1"]
+    proc = subprocess.Popen(command, cwd=inputs, stderr=subprocess.DEVNULL, env=child_env())
+    workers: set[int] = set()
+    try:
+        results = inputs / "out" / "results"
+        assert wait_for(lambda: results.is_dir() and any(results.glob("*.json")), 120)
+        workers = set(worker_processes(proc.pid))
+        assert len(workers) == 2
+        proc.kill()
+        proc.wait(timeout=30)
+        assert wait_for(lambda: not any(alive(pid) for pid in workers), 30), "workers outlived it"
+    finally:
+        proc.kill()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
