@@ -1,19 +1,18 @@
-"""The reference for every cluster test: the same inputs scored by the local process pool."""
+"""Fixtures of the cluster tests. tests/cluster is a package, so this module is ``cluster.conftest``
+and does not shadow ``tests/conftest.py`` (which other test modules import as ``conftest``)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from helpers import batch, make_inputs
+from .helpers import batch, make_inputs
 
 
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The reference for every cluster test: the same inputs scored by the local process pool."""
     root = tmp_path_factory.mktemp("reference")
     make_inputs(root)
     done = batch(root, "out", "--jobs", "2")

@@ -6,14 +6,15 @@ import io
 import shutil
 
 import pytest
-from helpers import batch, digest
 
 from scoring.cli import run
+
+from .helpers import batch, digest
 
 
 @pytest.fixture(scope="module")
 def shards(tmp_path_factory: pytest.TempPathFactory):
-    from helpers import make_inputs
+    from .helpers import make_inputs
 
     root = tmp_path_factory.mktemp("shards")
     make_inputs(root)

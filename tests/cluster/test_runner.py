@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import PICK, alive, batch, child_env, dask_cluster, digest, wait_for, worker_processes
 
 from scoring.cli import run
+
+from .helpers import PICK, alive, batch, child_env, dask_cluster, digest, wait_for, worker_processes
 
 LOST_NOTE = "有工作进程意外退出"
 

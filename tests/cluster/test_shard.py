@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
-from helpers import PICK, batch, digest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.cli import run
 from scoring.cluster.shard import in_shard, parse_shard, shard_of
 from scoring.errors import UsageError
+
+from .helpers import PICK, batch, digest
 
 
 @given(st.lists(st.text(min_size=1, max_size=20), unique=True, max_size=50), st.integers(1, 9))
