@@ -187,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review", help="核定记录文件（按核定后的分数测算）")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("-o", "--output", help="写入文件（默认输出到屏幕）")
+
+    from .site.serve import add_parser as add_serve  # the intranet site (scoring/site/)
+
+    add_serve(sub)
     return parser
 
 
@@ -525,6 +529,11 @@ class App:
         from .plan import run_plan
 
         return run_plan(self, args)
+
+    def cmd_serve(self, args: argparse.Namespace) -> int:
+        from .site.serve import run_serve
+
+        return run_serve(args, self.out, self.err)
 
 
 def pinned_source(rubrics: Rubrics, ref: str | None) -> Source | None:

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 # (without it WeasyPrint silently takes ~25x longer), Pango, pdftoppm/pdftotext, and LibreOffice Calc
 # (headless: tests re-save and print the Excel workbooks with it).
 pkgs=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils libreoffice-calc-nogui)
+# Debian's chromium: the site's browser tests drive it with Playwright (tests/site/).
+pkgs+=(chromium)
 python3 -c "import ensurepip, venv" 2>/dev/null || pkgs+=(python3-venv)
 # Node and npm run the real YAML language server in tests/test_editor_lsp.py. Checked by command, not by
 # package: a machine may have Node from elsewhere (whose nodejs package conflicts with Debian's npm).
@@ -40,7 +42,7 @@ fi
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "安装 Python 依赖包（日志：.venv/pip.log）"
-  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev,cluster]"; } \
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev,site,cluster]"; } \
       > .venv/pip.log 2>&1; then
     cat .venv/pip.log
     echo "安装 Python 依赖包失败，详见上面的日志" >&2

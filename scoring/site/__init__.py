@@ -1,0 +1,1 @@
+"""``scoring serve``: the evaluation office's intranet site (Starlette, SQLite, server-rendered pages)."""
