@@ -64,6 +64,7 @@ class Check:
     warnings: tuple[Problem, ...]
     by_field: dict[str, list[str]]
     general: tuple[Problem, ...]  # problems about no one field
+    fields: dict[Problem, str]  # the form field each problem is about ("" for none)
     result: Result | None
     summary: str  # validate's first line
 
@@ -240,13 +241,15 @@ class Site:
     ) -> Check:
         by_field: dict[str, list[str]] = {}
         general = []
+        fields = {}
         for p in [*errors, *warnings]:
             field = field_for(where, p.path, p.line)
+            fields[p] = field
             if field:
                 by_field.setdefault(field, []).append(p.message)
             else:
                 general.append(p)
-        return Check(text, valid, tuple(errors), tuple(warnings), by_field, tuple(general), result, line)
+        return Check(text, valid, tuple(errors), tuple(warnings), by_field, tuple(general), fields, result, line)
 
     def body_values(self, body: Any) -> dict[str, Any]:
         if body["draft_values"]:

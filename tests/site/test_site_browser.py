@@ -122,13 +122,16 @@ def test_admin_round_body_fills_seed_submits_review_download(tmp_path: Path) -> 
                 in said.stderr
             ), said.stderr
             assert body.locator("#score").inner_text() == "—"  # cannot be scored yet
+            body.evaluate(
+                "() => { document.querySelector('[name=\"f.published_total\"]').scrollIntoView(); window.scrollBy(0, -260); }"
+            )
             shot(body, "body-form-error.png")
             body.fill('[name="f.published_total"]', "30")
             wait_saved(body)
             assert body.locator('[data-msg="f.published_total"] p.err').count() == 0
             assert "门户网站公开数" in body.locator('[data-msg="f.published_total"] p.warn').inner_text()
             assert body.locator("#score").inner_text() == "57"
-            body.locator("#sec-stats").scroll_into_view_if_needed() if body.locator("#sec-stats").count() else None
+            body.evaluate("() => window.scrollTo(0, 0)")
             shot(body, "body-form.png")
             # a reload shows what was saved: nothing typed is lost
             body.reload()

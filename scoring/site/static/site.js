@@ -65,6 +65,8 @@
       const saved = document.getElementById("saved");
       saved.textContent = "已自动保存 " + result.saved + "（第 " + rev + " 版）";
       saved.classList.remove("offline");
+      const tag = document.getElementById("status-tag");
+      if (tag && tag.textContent === "未开始") { tag.textContent = "填报中"; tag.className = "tag s-draft"; }
       if (!again) { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } }
     } catch (e) {
       const saved = document.getElementById("saved");
