@@ -1,0 +1,251 @@
+"""The site's parts against the CLI: the form's YAML, uploads, rounds, lists of bodies, review, return, the database."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from scoring.cli import run
+from scoring.site import db
+from scoring.site.core import Site, SiteError, read_table
+from scoring.site.forms import form_spec, from_document, to_yaml
+from scoring.yamlio import load_text
+from site_helpers import ROOT, SEED, World, csrf_of, seed_values
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path / "data")
+
+
+def cli_json(path: Path, *extra: str) -> dict:
+    out, err = io.StringIO(), io.StringIO()
+    run(["score", str(path), "--format", "json", *extra], out, err)
+    return json.loads(out.getvalue())
+
+
+def test_the_forms_yaml_scores_as_the_seed(world: World, tmp_path: Path) -> None:
+    _app, rubric, _spec = world.site.app(1)
+    text, _where = to_yaml(rubric, 2017, seed_values(world.site))
+    (tmp_path / "form.yaml").write_text(text, encoding="utf-8")
+    ours, seed = cli_json(tmp_path / "form.yaml"), cli_json(SEED)
+    assert ours["score"] == seed["score"] and ours["score"]["final"] == 57
+    strip = lambda nodes: [{k: v for k, v in n.items() if k != "evidence"} for n in nodes]  # noqa: E731
+    assert strip(ours["nodes"]) == strip(seed["nodes"])
+    assert [n["evidence"] for n in ours["nodes"]] == [n["evidence"] for n in seed["nodes"]]
+    # and back: the YAML read into the form gives the same values (fields are trimmed, as typed into a form)
+    filled = lambda v: {k: x.strip() if isinstance(x, str) else x for k, x in v.items() if x not in ("", [])}  # noqa: E731
+    assert filled(from_document(rubric, load_text(text).data)) == filled(seed_values(world.site))
+
+
+def test_the_statistics_table_in_row_order_and_every_fact_once(world: World) -> None:
+    _app, rubric, spec = world.site.app(1)
+    stats = [s for s in spec.sections if s.statistics]
+    assert stats, "the 统计表 group"
+    rows = [int(f.fact.row) for f in stats[0].fields]
+    assert rows == sorted(rows) and rows[0] == 2
+    names = [f.fact.id for s in spec.sections for f in s.fields]
+    assert sorted(names) == sorted(f.id for f in rubric.facts)
+    assert [c.node.id for c in spec.criteria] == [n.id for n in rubric.all_nodes()]
+
+
+HOSTILE = '单位\n  facts: {x: 1}\u2028"}{{ 7*7 }}<script>alert(1)</script>\ufeff'
+
+
+def test_hostile_text_reads_back_exactly_and_is_escaped(world: World) -> None:
+    _app, rubric, _spec = world.site.app(1)
+    values = {"agency.name": HOSTILE, "remarks": HOSTILE, "e:org.head:0:note": HOSTILE}
+    text, _where = to_yaml(rubric, 2017, values)
+    data = load_text(text).data
+    assert data["agency"]["name"] == HOSTILE and data["remarks"] == HOSTILE
+    assert data["evidence"]["org.head"][0]["note"] == HOSTILE
+    assert set(data) == {
+        "rubric",
+        "agency",
+        "year",
+        "submitted",
+        "facts",
+        "self_scores",
+        "self_total",
+        "evidence",
+        "remarks",
+    }
+    client, token = world.bodies[0]
+    client.post("/body/save", data={**values, "csrf": token})
+    page = client.get("/body").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "49" not in page.split("remarks")[-1][:200]
+    answer = client.post("/body/save", data={"agency.name": "甲\x00乙", "csrf": token}).json()
+    assert any("控制字符" in m for m in answer["by_field"]["agency.name"])
+
+
+def test_a_wrong_figure_gets_the_clis_message_next_to_its_field(world: World, tmp_path: Path) -> None:
+    client, token = world.bodies[0]
+    values = {**seed_values(world.site), "f.published_total": "３０"}  # full-width digits
+    answer = client.post("/body/save", data={**values, "csrf": token}).json()
+    assert answer["score"] is None and answer["errors"] >= 1
+    shown = answer["by_field"]["f.published_total"]
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(
+        SEED.read_text(encoding="utf-8").replace("published_total: 30 ", 'published_total: "３０"'), encoding="utf-8"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["validate", str(typo)], out, err) == 1
+    assert all(message in err.getvalue() for message in shown), (shown, err.getvalue())
+
+
+def test_upload_uses_the_cli_loader(world: World, tmp_path: Path) -> None:
+    client, token = world.bodies[0]
+    r = client.post(
+        "/body/upload", data={"csrf": token}, files={"file": ("自评.yaml", SEED.read_bytes(), "application/x-yaml")}
+    )
+    assert r.url.path == "/body"
+    assert client.post("/body/save", data={**seed_values(world.site), "csrf": token}).json()["score"] == "57"
+    bad = SEED.read_text(encoding="utf-8").replace("published_total: 30", "published_totl: 30")
+    r = client.post(
+        "/body/upload", data={"csrf": token}, files={"file": ("../../坏文件.yaml", bad.encode(), "application/x-yaml")}
+    )
+    assert r.status_code == 400
+    assert "坏文件.yaml:" in r.text and "published_totl" in r.text and "../" not in r.text
+    r = client.post("/body/upload", data={"csrf": token}, files={"file": ("a.exe", b"MZ", "application/octet-stream")})
+    assert r.status_code == 400 and "只接收 .yaml" in r.text
+    r = client.post(
+        "/body/upload",
+        data={"csrf": token},
+        files={"file": ("big.yaml", b"#" * (3 * 1024 * 1024), "application/x-yaml")},
+    )
+    assert r.status_code == 413
+
+
+def test_submit_refused_with_errors_then_return_and_resubmit(world: World) -> None:
+    client, token = world.bodies[0]
+    client.post("/body/save", data={"f.published_total": "30", "csrf": token})
+    r = client.post("/body/submit", data={"csrf": token})
+    assert r.status_code == 400 and "改正后再提交" in r.text and "必填项" in r.text
+    client.post("/body/save", data={**seed_values(world.site), "csrf": token})
+    assert client.post("/body/submit", data={"csrf": token}).url.path == "/body"
+    stored = world.data / "rounds" / "1" / "submitted" / "body-0001.yaml"
+    first = stored.read_bytes()
+    admin = world.admin
+    r = admin.post("/office/bodies/1/return", data={"csrf": world.admin_csrf, "comment": "请补充佐证材料"})
+    assert r.url.path == "/office/rounds/1"
+    page = client.get("/body").text
+    assert "请补充佐证材料" in page and "已退回" in page
+    assert (
+        client.post("/body/save", data={**seed_values(world.site), "remarks": "已补充", "csrf": token}).status_code
+        == 200
+    )
+    assert client.post("/body/submit", data={"csrf": token}).url.path == "/body"
+    conn = world.site.connect()
+    kept = conn.execute("SELECT yaml FROM submissions WHERE body_id = 1 ORDER BY id").fetchall()
+    conn.close()
+    assert [k["yaml"].encode() for k in kept][0] == first and len(kept) == 2  # every submitted version is kept
+    assert "已补充" in stored.read_text(encoding="utf-8")
+
+
+def test_review_checked_by_the_review_reader(world: World) -> None:
+    client, token = world.bodies[0]
+    client.post("/body/save", data={**seed_values(world.site), "csrf": token})
+    client.post("/body/submit", data={"csrf": token})
+    admin = world.admin
+    r = admin.post("/office/bodies/1/review", data={"csrf": world.admin_csrf, "points.task": "99", "reason.task": "x"})
+    assert r.status_code == 400 and "满分" in r.text
+    r = admin.post("/office/bodies/1/review", data={"csrf": world.admin_csrf, "points.task": "4"})
+    assert r.status_code == 400 and "没有写核定理由" in r.text
+    r = admin.post(
+        "/office/bodies/1/review", data={"csrf": world.admin_csrf, "points.task": "4", "reason.task": "完成任务"}
+    )
+    assert r.status_code == 200 and 'id="reviewed-total">61<' in r.text
+    review = world.data / "rounds" / "1" / "reviews" / "body-0001.review.yaml"
+    out, err = io.StringIO(), io.StringIO()
+    stored = world.data / "rounds" / "1" / "submitted" / "body-0001.yaml"
+    rubric = world.data / "rounds" / "1" / "rubric.yaml"
+    pdf = world.data / "x.pdf"
+    assert (
+        run(["render", str(stored), "--rubric", str(rubric), "--review", str(review), "-o", str(pdf)], out, err) == 0
+    ), err.getvalue()
+    assert admin.post("/office/bodies/1/approve", data={"csrf": world.admin_csrf}).status_code == 200
+    dash = admin.get("/office/rounds/1?status=approved").text
+    assert "住房和城乡规划建设局" in dash and "发展和改革局" not in dash
+    reminders = admin.get("/office/rounds/1/reminders").text
+    assert "发展和改革局" in reminders and "住房和城乡规划建设局" not in reminders
+
+
+def test_round_with_a_bad_rubric_upload_shows_the_clis_messages(world: World) -> None:
+    bad = (
+        (ROOT / "rubrics" / "ordos-otqq-zjj-2017.yaml")
+        .read_text(encoding="utf-8")
+        .replace("total: 100", "total: 一百", 1)
+    )
+    r = world.admin.post(
+        "/office/rounds/new",
+        data={"csrf": world.admin_csrf, "title": "t", "year": "2017", "deadline": "2018-01-31"},
+        files={"rubric_file": ("细则.yaml", bad.encode(), "application/x-yaml")},
+    )
+    assert r.status_code == 400 and "细则.yaml:" in r.text and "未创建" in r.text
+    r = world.admin.post(
+        "/office/rounds/new",
+        data={
+            "csrf": world.admin_csrf,
+            "title": "t",
+            "year": "二〇一七",
+            "deadline": "2018-01-31",
+            "shipped": "ordos-otqq-zjj-2017",
+        },
+    )
+    assert r.status_code == 400 and "考核年度" in r.text
+
+
+def test_lists_of_bodies_csv_gbk_and_xlsx() -> None:
+    rows = read_table("单位名称,地区\n甲局,某市\n".encode("gb18030"), "名单.csv")
+    assert rows == [{"name": "甲局", "region": "某市", "level": "", "contact": ""}]
+    book = openpyxl.Workbook()
+    book.active.append(["名称", "地区", "层级", "联系人"])
+    book.active.append(["乙局", "某县", "县级部门", "王五"])
+    raw = io.BytesIO()
+    book.save(raw)
+    assert read_table(raw.getvalue(), "名单.xlsx")[0]["contact"] == "王五"
+    with pytest.raises(SiteError, match="名称"):
+        read_table("地区\n某市\n".encode(), "名单.csv")
+    with pytest.raises(SiteError) as caught:
+        read_table("名称,地区\n,某市\n".encode(), "名单.csv")
+    assert caught.value.problems == ["名单.csv：第 2 行“名称”为空"]
+
+
+def test_database_wal_and_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "site.db"
+    assert db.migrate(path) == 1 and db.migrate(path) == 1  # idempotent
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT version FROM migrations").fetchall() == [(1,)]
+    conn.close()
+
+
+def test_create_admin_prints_a_one_time_password(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "scoring", "serve", "--data", str(tmp_path / "d"), "--create-admin", "管理员"]
+    first = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert first.returncode == 0 and "一次性密码：" in first.stdout
+    again = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert again.returncode == 2 and "已存在" in again.stderr and "Traceback" not in again.stderr
+    site = Site(tmp_path / "d")
+    conn = site.connect()
+    row = conn.execute("SELECT password_hash, must_change FROM users").fetchone()
+    conn.close()
+    assert row["password_hash"].startswith("$argon2id$") and row["must_change"] == 1
+
+
+def test_form_spec_needs_no_per_rubric_code(tmp_path: Path) -> None:
+    from scoring.registry import Rubrics
+
+    for name in ("annual-report-2021.yaml", "ordos-otqq-zjj-2018.yaml"):
+        rubric = Rubrics([]).by_ref(str(ROOT / "rubrics" / name))
+        spec = form_spec(rubric)
+        text, _where = to_yaml(rubric, rubric.year, {})
+        assert load_text(text).data["rubric"]["id"] == rubric.id and spec.criteria
