@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from starlette.routing import Mount, Route
-
 from site_helpers import World, csrf_of, seed_values
+from starlette.routing import Mount, Route
 
 PUBLIC = {"/", "/login", "/logout", "/link/{token}"}
 OFFICE = {

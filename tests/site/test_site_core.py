@@ -11,13 +11,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from site_helpers import ROOT, SEED, World, seed_values
 
 from scoring.cli import run
 from scoring.site import db
 from scoring.site.core import Site, SiteError, read_table
 from scoring.site.forms import form_spec, from_document, to_yaml
 from scoring.yamlio import load_text
-from site_helpers import ROOT, SEED, World, csrf_of, seed_values
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_submit_refused_with_errors_then_return_and_resubmit(world: World) -> No
     conn = world.site.connect()
     kept = conn.execute("SELECT yaml FROM submissions WHERE body_id = 1 ORDER BY id").fetchall()
     conn.close()
-    assert [k["yaml"].encode() for k in kept][0] == first and len(kept) == 2  # every submitted version is kept
+    assert kept[0]["yaml"].encode() == first and len(kept) == 2  # every submitted version is kept
     assert "已补充" in stored.read_text(encoding="utf-8")
 
 
