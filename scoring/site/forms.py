@@ -206,15 +206,19 @@ def to_yaml(rubric: m.Rubric, year: int, values: Mapping[str, Any], header: str 
 
 
 def _evidence(rubric: m.Rubric, values: Mapping[str, Any]) -> list[tuple[str, list[tuple[int, list[tuple[str, str]]]]]]:
+    """The evidence rows typed, per criterion in rubric order, rows in their order, blank rows left out."""
+    typed: dict[str, dict[int, dict[str, str]]] = {}
+    for name in values:
+        if name.startswith("e:") and _evidence_name(name):
+            _e, node_id, index, part = name.split(":")
+            text = _text(values, name)
+            if text and node_id in rubric.node_index:
+                typed.setdefault(node_id, {}).setdefault(int(index), {})[part] = text
     out = []
     for node in rubric.all_nodes():
-        entries = []
-        for i in range(MAX_EVIDENCE):
-            parts = [(p, _text(values, f"e:{node.id}:{i}:{p}")) for p in EVIDENCE_PARTS]
-            parts = [(p, t) for p, t in parts if t]
-            if parts:
-                entries.append((i, parts))
-        if entries:
+        rows = typed.get(node.id)
+        if rows:
+            entries = [(i, [(p, rows[i][p]) for p in EVIDENCE_PARTS if p in rows[i]]) for i in sorted(rows)]
             out.append((node.id, entries))
     return out
 
