@@ -154,6 +154,18 @@ def test_admin_round_body_fills_seed_submits_review_download(tmp_path: Path) -> 
             other.click("button:has-text('确认登录')")
             other.fill('[name="f.published_total"]', "12")
             wait_saved(other)
+            # a dropped connection: typed offline, the tab closed before it came back; nothing is lost
+            other.context.set_offline(True)
+            other.fill('[name="f.published_normative"]', "7")
+            other.wait_for_function("() => document.getElementById('saved').textContent.startsWith('网络中断')")
+            other.context.set_offline(False)
+            other.close()
+            other = other.context.new_page()
+            other.goto(url + "body")  # the copy kept in this browser is restored and sent
+            wait_saved(other)
+            other.reload()
+            assert other.locator('[name="f.published_normative"]').input_value() == "7"
+            assert other.locator('[name="f.published_total"]').input_value() == "12"
             other.goto(other_link)
             other.click("button:has-text('确认登录')")
             assert "链接无效" in other.content()  # a link works once
