@@ -32,6 +32,7 @@ from ..numbers import fmt
 from . import auth, db
 from .core import LOCKED, MAX_UPLOAD, STATUS, Site, SiteError, body_file, shipped_rubrics
 from .forms import EVIDENCE_LABELS, EVIDENCE_PARTS, MAX_EVIDENCE
+from .serve import NAME
 
 HERE = Path(__file__).parent
 MAX_REQUEST = MAX_UPLOAD + 256 * 1024
@@ -237,6 +238,17 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             password = str(form.get("password") or "")[:200]
             conn = site.connect()
             try:
+                if auth.throttled(conn, username):
+                    with db.transaction(conn):
+                        db.audit(conn, None, "登录被暂停", None, {"username": username})
+                    return page(
+                        request,
+                        "login.html",
+                        429,
+                        error=f"该账号最近 {auth.THROTTLE_MINUTES} 分钟内登录失败次数过多，请稍后再试",
+                        user=None,
+                        csrf="",
+                    )
                 user = await run_in_threadpool(auth.check_password, conn, username, password)
                 if user is not None:
                     with db.transaction(conn):
@@ -591,6 +603,35 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             db.audit(conn, request.state.user, "下载评分表压缩包", None, {"round": rnd["id"]})
         return download(data, f"round-{rnd['id']}.zip", "application/zip")
 
+    @guarded("admin")
+    async def accounts(request: Request) -> Response:
+        conn = conn_of(request)
+        made = None
+        error = ""
+        if request.method == "POST":
+            form = form_of(request)
+            username = str(form.get("username") or "").strip()
+            display = str(form.get("display") or "").strip()[:40] or username
+            role = str(form.get("role") or "")
+            if not NAME.fullmatch(username):
+                error = "用户名应为 2–40 个字母、数字、汉字或 _ . -"
+            elif role not in ("admin", "evaluator"):
+                error = "请选择角色"
+            else:
+                password = auth.new_password()
+                try:
+                    with db.transaction(conn):
+                        user_id = auth.create_user(conn, username, display, role, password)
+                        conn.execute("UPDATE users SET must_change = 1 WHERE id = ?", (user_id,))
+                        db.audit(conn, request.state.user, "创建账号", None, {"username": username, "role": role})
+                    made = {"username": username, "password": password}
+                except sqlite3.IntegrityError:
+                    error = f"用户名“{username}”已存在"
+        users = conn.execute(
+            "SELECT username, display, role, created FROM users WHERE role != 'body' ORDER BY id"
+        ).fetchall()
+        return page(request, "accounts.html", 400 if error else 200, users=users, made=made, error=error)
+
     @guarded(*office)
     async def audit_log(request: Request) -> Response:
         rows = (
@@ -763,6 +804,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         Route("/office/bodies/{bid:int}/scorecard.pdf", body_scorecard),
         Route("/office/bodies/{bid:int}/submission.yaml", body_submission),
         Route("/office/audit", audit_log),
+        Route("/office/accounts", accounts, methods=["GET", "POST"]),
         Route("/body", body_form),
         Route("/body/save", body_save, methods=["POST"]),
         Route("/body/upload", body_upload, methods=["POST"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 import sqlite3
 from typing import Any
@@ -61,6 +62,20 @@ def check_password(conn: sqlite3.Connection, username: str, password: str) -> sq
     if _HASHER.check_needs_rehash(user["password_hash"]):
         conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(password), user["id"]))
     return user
+
+
+THROTTLE_MINUTES = 15
+THROTTLE_FAILURES = 10
+
+
+def throttled(conn: sqlite3.Connection, username: str) -> bool:
+    """Too many failed sign-ins for this name lately (counted in the audit log)."""
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=THROTTLE_MINUTES)).replace(microsecond=0).isoformat()
+    failures = conn.execute(
+        "SELECT COUNT(*) FROM audit WHERE action = '登录失败' AND at >= ? AND detail = ?",
+        (since, json.dumps({"username": username}, ensure_ascii=False, sort_keys=True)),
+    ).fetchone()[0]
+    return int(failures) >= THROTTLE_FAILURES
 
 
 def start_session(conn: sqlite3.Connection, user_id: int) -> str:

@@ -25,6 +25,7 @@ OFFICE = {
     "/office/bodies/{bid:int}/scorecard.pdf",
     "/office/bodies/{bid:int}/submission.yaml",
     "/office/audit",
+    "/office/accounts",
 }
 BODY = {
     "/body",
@@ -171,3 +172,26 @@ def test_audit_log_records_who_did_what(world: World) -> None:
     last = conn.execute("SELECT username, action, detail FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     conn.close()
     assert (last["username"], last["action"]) == ("（未登录）", "登录失败") and "admin" in last["detail"]
+
+
+def test_an_evaluator_reviews_but_cannot_administer(world: World) -> None:
+    r = world.admin.post("/office/accounts", data={"csrf": world.admin_csrf, "username": "李娜", "role": "evaluator"})
+    password = r.text.split('一次性密码 <b class="mono">')[1].split("<")[0]
+    evaluator = world.client()
+    world.sign_in(evaluator, "李娜", password)
+    token = csrf_of(evaluator.get("/password").text)
+    evaluator.post("/password", data={"csrf": token, "new": "evaluator-password", "again": "evaluator-password"})
+    assert evaluator.get("/office/rounds/1").status_code == 200
+    assert evaluator.get("/office/bodies/1").status_code == 200
+    for path in ("/office/rounds/new", "/office/accounts"):
+        assert evaluator.get(path).status_code == 403
+    assert evaluator.post("/office/rounds/1/bodies", data={"csrf": token}).status_code == 403
+
+
+def test_repeated_failed_sign_ins_are_paused(world: World) -> None:
+    client = world.client()
+    for _ in range(10):
+        assert client.post("/login", data={"username": "r1-0002", "password": "wrong"}).status_code == 400
+    right = world.credentials[1][1]
+    r = client.post("/login", data={"username": "r1-0002", "password": right})
+    assert r.status_code == 429 and "次数过多" in r.text
