@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import sqlite3
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -481,6 +482,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             problems=problems,
             error=error,
             history=history,
+            attachments=attachments_of(conn_of(request), body["id"]),
         )
 
     @guarded(*office)
@@ -694,7 +696,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             checked=checked,
             locked=body["status"] in LOCKED,
             evidence_rows=evidence_rows,
-            upload_error=None,
+            attachments=attachments_of(conn_of(request), body["id"]),
         )
 
     @guarded("body", post=True)
@@ -770,6 +772,72 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         checked = await run_in_threadpool(site.check, body["round_id"], body["year"], body, site.body_values(body))
         return download(checked.yaml.encode("utf-8"), body_file(body["id"]), "application/x-yaml; charset=utf-8")
 
+    def attachment_file(body: sqlite3.Row, attachment_id: int) -> Response:
+        row = conn_of_any(body, attachment_id)
+        data = site.attachment_path(body, row["id"]).read_bytes()
+        # always a download (never shown inline), whatever the file claims to be
+        quoted_name = urllib.parse.quote(row["name"])
+        return Response(
+            data,
+            media_type="application/octet-stream",
+            headers={
+                "content-disposition": f"attachment; filename=\"attachment-{row['id']}\"; filename*=UTF-8''{quoted_name}"
+            },
+        )
+
+    def conn_of_any(body: sqlite3.Row, attachment_id: int) -> sqlite3.Row:
+        conn = site.connect()
+        try:
+            row = conn.execute(
+                "SELECT * FROM attachments WHERE id = ? AND body_id = ?", (int(attachment_id), body["id"])
+            ).fetchone()
+        finally:
+            conn.close()
+        if row is None:
+            raise HTTPException(404, "没有这个附件")
+        return row
+
+    @guarded("body", post=True)
+    async def body_attach(request: Request) -> Response:
+        body = own_body(request)
+        upload = form_of(request).get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return problem_page(request, SiteError("请选择要上传的附件"), "/body#sec-attachments")
+        raw = await upload.read(MAX_UPLOAD + 1)
+        try:
+            await run_in_threadpool(
+                site.add_attachment, conn_of(request), request.state.user, body, raw, upload.filename
+            )
+        except SiteError as exc:
+            return problem_page(request, exc, "/body#sec-attachments")
+        return RedirectResponse("/body#sec-attachments", 303)
+
+    @guarded("body", post=True)
+    async def body_detach(request: Request) -> Response:
+        body = own_body(request)
+        try:
+            site.remove_attachment(conn_of(request), request.state.user, body, int(request.path_params["aid"]))
+        except SiteError as exc:
+            return problem_page(request, exc, "/body#sec-attachments", 404 if "没有" in exc.message else 400)
+        return RedirectResponse("/body#sec-attachments", 303)
+
+    @guarded("body")
+    async def body_attachment(request: Request) -> Response:
+        return attachment_file(own_body(request), request.path_params["aid"])
+
+    @guarded(*office)
+    async def office_attachment(request: Request) -> Response:
+        conn = conn_of(request)
+        row = conn.execute(
+            "SELECT body_id FROM attachments WHERE id = ?", (int(request.path_params["aid"]),)
+        ).fetchone()
+        if row is None:
+            raise HTTPException(404, "没有这个附件")
+        return attachment_file(body_or_404(conn, row["body_id"]), request.path_params["aid"])
+
+    def attachments_of(conn: sqlite3.Connection, body_id: int) -> list[sqlite3.Row]:
+        return conn.execute("SELECT * FROM attachments WHERE body_id = ? ORDER BY id", (body_id,)).fetchall()
+
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
         detail = getattr(exc, "detail", "") or "页面不存在"
@@ -812,6 +880,10 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         Route("/body/findings", body_findings),
         Route("/body/scorecard.pdf", body_pdf),
         Route("/body/draft.yaml", body_yaml),
+        Route("/body/attachments", body_attach, methods=["POST"]),
+        Route("/body/attachments/{aid:int}", body_attachment),
+        Route("/body/attachments/{aid:int}/delete", body_detach, methods=["POST"]),
+        Route("/office/attachments/{aid:int}", office_attachment),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found, 500: not_found})

@@ -41,6 +41,23 @@ from .forms import FormSpec, field_for, form_spec, from_submission, to_yaml
 
 MAX_UPLOAD = 2 * 1024 * 1024  # bytes: a rubric, a submission or a list of bodies
 MAX_BODIES = 5000
+MAX_ATTACHMENTS = 50  # per body
+# kept as files for the office to download; none is ever opened, converted or shown inline
+ATTACHMENT_SUFFIXES = (
+    ".pdf",
+    ".ofd",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".wps",
+    ".et",
+    ".txt",
+    ".zip",
+)
 STATUS = {"new": "未开始", "draft": "填报中", "submitted": "已提交", "returned": "已退回", "approved": "已核定"}
 LOCKED = ("submitted", "approved")
 
@@ -349,6 +366,50 @@ class Site:
             )
             db.audit(conn, user, "提交材料", body_id, {"sha256": sha, "score": fmt(checked.result.final)})
         return checked
+
+    # -- attachments (stored, listed, downloaded as files; never opened, rendered or fetched) -----------
+    def attachment_path(self, body: Any, attachment_id: int) -> Path:
+        return (
+            self.round_dir(body["round_id"]) / "attachments" / body_file(body["id"])[:-5] / f"{int(attachment_id)}.bin"
+        )
+
+    def add_attachment(self, conn: sqlite3.Connection, user: Any, body: Any, raw: bytes, name: str) -> int:
+        if body["status"] in LOCKED:
+            raise SiteError("材料已提交，不能再添加附件")
+        suffix = Path(name).suffix.lower()
+        if suffix not in ATTACHMENT_SUFFIXES:
+            raise SiteError(f"附件只接收 {'、'.join(ATTACHMENT_SUFFIXES)} 文件，实际为“{suffix or name[:40]}”")
+        if len(raw) > MAX_UPLOAD:
+            raise SiteError(f"附件超过 {MAX_UPLOAD // 1024 // 1024} MB，未接收")
+        if not raw:
+            raise SiteError("附件是空文件")
+        shown = Path(name).name[:100]
+        with db.transaction(conn):
+            count = conn.execute("SELECT COUNT(*) FROM attachments WHERE body_id = ?", (body["id"],)).fetchone()[0]
+            if count >= MAX_ATTACHMENTS:
+                raise SiteError(f"每个单位最多上传 {MAX_ATTACHMENTS} 个附件")
+            sha = hashlib.sha256(raw).hexdigest()
+            cur = conn.execute(
+                "INSERT INTO attachments (body_id, name, size, sha256, uploaded, by_user) VALUES (?, ?, ?, ?, ?, ?)",
+                (body["id"], shown, len(raw), sha, db.now(), user["id"]),
+            )
+            attachment_id = int(cur.lastrowid or 0)
+            write_atomic(self.attachment_path(body, attachment_id), raw)
+            db.audit(conn, user, "上传附件", body["id"], {"name": shown, "size": len(raw), "sha256": sha})
+        return attachment_id
+
+    def remove_attachment(self, conn: sqlite3.Connection, user: Any, body: Any, attachment_id: int) -> None:
+        if body["status"] in LOCKED:
+            raise SiteError("材料已提交，不能再删除附件")
+        with db.transaction(conn):
+            row = conn.execute(
+                "SELECT * FROM attachments WHERE id = ? AND body_id = ?", (attachment_id, body["id"])
+            ).fetchone()
+            if row is None:
+                raise SiteError("没有这个附件")
+            conn.execute("DELETE FROM attachments WHERE id = ?", (attachment_id,))
+            self.attachment_path(body, attachment_id).unlink(missing_ok=True)
+            db.audit(conn, user, "删除附件", body["id"], {"name": row["name"], "sha256": row["sha256"]})
 
     # -- review ---------------------------------------------------------------------------------
     def submitted(self, body: Any) -> tuple[Path, str]:

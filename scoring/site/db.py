@@ -96,6 +96,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            body_id INTEGER NOT NULL REFERENCES bodies(id),
+            name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            uploaded TEXT NOT NULL,
+            by_user INTEGER NOT NULL REFERENCES users(id)
+        );
+        CREATE INDEX attachments_body ON attachments(body_id);
+        """,
+    ),
 ]
 
 

@@ -26,6 +26,7 @@ OFFICE = {
     "/office/bodies/{bid:int}/submission.yaml",
     "/office/audit",
     "/office/accounts",
+    "/office/attachments/{aid:int}",
 }
 BODY = {
     "/body",
@@ -35,13 +36,20 @@ BODY = {
     "/body/findings",
     "/body/scorecard.pdf",
     "/body/draft.yaml",
+    "/body/attachments",
+    "/body/attachments/{aid:int}",
+    "/body/attachments/{aid:int}/delete",
 }
 ANY_SIGNED_IN = {"/password"}
 
 
 def concrete(path: str) -> str:
     return (
-        path.replace("{rid:int}", "1").replace("{bid:int}", "1").replace("{kind}", "csv").replace("{token}", "x" * 43)
+        path.replace("{rid:int}", "1")
+        .replace("{bid:int}", "1")
+        .replace("{aid:int}", "1")
+        .replace("{kind}", "csv")
+        .replace("{token}", "x" * 43)
     )
 
 
@@ -61,6 +69,12 @@ def routes(world: World) -> list[tuple[str, str]]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     w = World(tmp_path_factory.mktemp("site") / "data")
     client, token = w.bodies[0]
+    r = client.post(
+        "/body/attachments",
+        data={"csrf": token},
+        files={"file": ("住房会议纪要.pdf", b"%PDF-1.4 secret", "application/pdf")},
+    )
+    assert "住房会议纪要.pdf" in r.text  # attachment 1 belongs to body 1
     values = seed_values(w.site)
     r = client.post("/body/save", data={**values, "csrf": token})
     assert r.json()["score"] == "57"
@@ -195,3 +209,18 @@ def test_repeated_failed_sign_ins_are_paused(world: World) -> None:
     right = world.credentials[1][1]
     r = client.post("/login", data={"username": "r1-0002", "password": right})
     assert r.status_code == 429 and "次数过多" in r.text
+
+
+def test_attachments_are_downloads_only(world: World) -> None:
+    client, _token = world.bodies[0]
+    r = client.get("/body/attachments/1")
+    assert r.content == b"%PDF-1.4 secret"
+    assert r.headers["content-type"] == "application/octet-stream" and r.headers["content-disposition"].startswith(
+        "attachment;"
+    )
+    assert world.admin.get("/office/attachments/1").content == b"%PDF-1.4 secret"
+    other, token = world.bodies[1]
+    assert other.get("/body/attachments/1").status_code == 404
+    assert other.post("/body/attachments/1/delete", data={"csrf": token}).status_code == 404
+    r = other.post("/body/attachments", data={"csrf": token}, files={"file": ("x.html", b"<script>", "text/html")})
+    assert r.status_code == 400 and "附件只接收" in r.text

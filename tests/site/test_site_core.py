@@ -219,12 +219,23 @@ def test_lists_of_bodies_csv_gbk_and_xlsx() -> None:
     assert caught.value.problems == ["名单.csv：第 2 行“名称”为空"]
 
 
-def test_database_wal_and_migrations(tmp_path: Path) -> None:
+def test_database_wal_and_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "site.db"
-    assert db.migrate(path) == 1 and db.migrate(path) == 1  # idempotent
+    # a database made by the first release (schema 1), with a user in it
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
+    assert db.migrate(path) == 1
+    conn = db.connect(path)
+    conn.execute(
+        "INSERT INTO users (username, display, role, password_hash, created) VALUES ('a', 'a', 'admin', 'x', 'now')"
+    )
+    conn.close()
+    monkeypatch.undo()
+    assert db.migrate(path) == 2 and db.migrate(path) == 2  # upgraded once, then nothing to do
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT version FROM migrations").fetchall() == [(1,)]
+    assert [v for (v,) in conn.execute("SELECT version FROM migrations ORDER BY version")] == [1, 2]
+    assert conn.execute("SELECT username FROM users").fetchall() == [("a",)]
+    assert conn.execute("SELECT COUNT(*) FROM attachments").fetchone() == (0,)
     conn.close()
 
 
