@@ -49,6 +49,8 @@ def samples(cls: type[BaseException]) -> list[BaseException]:
         return [CompileError("不支持乘方 **", 7), CompileError("表达式为空")]
     if cls is MissingFact:
         return [MissingFact("trainings")]
+    if cls.__name__ == "SiteError":  # scoring.site (the `site` extra)
+        return [cls("材料还有 1 个问题，请改正后再提交", ["body-0001.yaml:44:20: …"]), cls("请选择要上传的文件")]
     init = cls.__init__
     if issubclass(cls, ScoringError) and init is ScoringError.__init__:
         return [cls(LOCATED), cls(LOCATED[0]), cls("模板文件夹中缺少 scorecard.css")]

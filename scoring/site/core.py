@@ -29,7 +29,7 @@ import attrs
 
 from .. import model as m
 from ..cli import App
-from ..errors import Problem, ScoringError
+from ..errors import ExactPickle, Problem, ScoringError
 from ..iofiles import write_atomic
 from ..numbers import fmt
 from ..registry import PROJECT_RUBRICS, Source
@@ -62,7 +62,7 @@ STATUS = {"new": "未开始", "draft": "填报中", "submitted": "已提交", "r
 LOCKED = ("submitted", "approved")
 
 
-class SiteError(Exception):
+class SiteError(ExactPickle, Exception):
     """A user mistake the page shows (Chinese, with the CLI's located problems when there are any)."""
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
@@ -439,17 +439,21 @@ class Site:
         self, conn: sqlite3.Connection, user: Any, body: Any, entries: dict[str, Any], remarks: str
     ) -> Result:
         """Write the review file (checked by the CLI's review reader first) and score with it."""
-        from ..review import review_from_text
+        from ..engine import evaluate
+        from ..review import apply_review, review_from_text
         from ..yamltext import quoted
+        from .forms import _scalar
 
-        _app, rubric, _spec = self.app(body["round_id"])
+        app, rubric, _spec = self.app(body["round_id"])
+        path, _text = self.submitted(body)
+        _rubric, submission, _missing = app.submission(str(path), None)
         today = dt.date.today().isoformat()
         lines = [
             f"# 核定记录：{body_file(body['id'])}（由政务公开考核评价填报系统生成）",
             "review:",
             f"  rubric: {{id: {rubric.id}, version: {quoted(rubric.version)}}}",
             f"  submission: {body_file(body['id'])}",
-            f"  agency: {quoted(body['name'])}",
+            f"  agency: {quoted(submission.agency.name)}",  # as the submission names itself (checked on reading)
             f"  reviewer: {quoted(user['display'])}",
             f'  date: "{today}"',
             f"  remarks: {quoted(remarks.strip()[:2000])}",
@@ -459,8 +463,6 @@ class Site:
         if nodes:
             lines.append("nodes:")
             for node_id, (points, reason) in nodes.items():
-                from .forms import _scalar
-
                 lines += [f"  {node_id}:", f"    points: {_scalar(points)}", f"    reason: {quoted(reason)}"]
         if vetoes:
             lines.append("vetoes:")
@@ -469,7 +471,8 @@ class Site:
         text = "\n".join(lines) + "\n"
         path = self.review_path(body)
         try:
-            review_from_text(text, rubric, path.name)
+            review = review_from_text(text, rubric, path.name)
+            apply_review(evaluate(rubric, submission), review, rubric, submission)  # also checks it fits the submission
         except ScoringError as exc:
             raise SiteError(
                 f"核定内容有 {len(exc.problems)} 个问题，未保存", [p.message for p in exc.problems]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from site_helpers import ROOT, SEED, World, seed_values
+from site_helpers import CREDENTIALS, ROOT, SEED, World, seed_values
 
 from scoring.cli import run
 from scoring.site import db
@@ -260,3 +260,52 @@ def test_form_spec_needs_no_per_rubric_code(tmp_path: Path) -> None:
         spec = form_spec(rubric)
         text, _where = to_yaml(rubric, rubric.year, {})
         assert load_text(text).data["rubric"]["id"] == rubric.id and spec.criteria
+
+
+def test_veto_confirmed_or_dismissed_in_review(tmp_path: Path) -> None:
+    world = World(tmp_path / "data")
+    r = world.admin.post(
+        "/office/rounds/new",
+        data={
+            "csrf": world.admin_csrf,
+            "title": "2018年度",
+            "year": "2018",
+            "deadline": "2019-01-31",
+            "shipped": "ordos-otqq-zjj-2018",
+        },
+    )
+    assert r.url.path == "/office/rounds/2"
+    r = world.admin.post(
+        "/office/rounds/2/bodies",
+        data={"csrf": world.admin_csrf},
+        files={"bodies_file": ("b.csv", "名称\n鄂托克前旗住房和城乡建设局\n".encode(), "text/csv")},
+    )
+    (username, password, _link) = CREDENTIALS.findall(r.text)[0]
+    client = world.client()
+    token = world.sign_in(client, username, password)
+    text = (ROOT / "examples" / "batch" / "2018-otqq-zjj.yaml").read_text(encoding="utf-8")
+    leaked = text.replace("leak_incident: 否", "leak_incident: 是")
+    r = client.post(
+        "/body/upload", data={"csrf": token}, files={"file": ("2018.yaml", leaked.encode(), "application/x-yaml")}
+    )
+    assert r.url.path == "/body"
+    findings = client.get("/body/findings").text
+    assert "一票否决" in findings
+    assert client.post("/body/submit", data={"csrf": token}).url.path == "/body"
+    page = world.admin.get("/office/bodies/3").text
+    assert "触发：" in page and "确认否决" in page
+    r = world.admin.post("/office/bodies/3/review", data={"csrf": world.admin_csrf, "veto.leak": "dismissed"})
+    assert r.status_code == 400 and "没有写理由" in r.text
+    r = world.admin.post(
+        "/office/bodies/3/review",
+        data={"csrf": world.admin_csrf, "veto.leak": "dismissed", "veto_reason.leak": "核实为误填，未发生失泄密"},
+    )
+    review = (world.data / "rounds" / "2" / "reviews" / "body-0003.review.yaml").read_text(encoding="utf-8")
+    assert "leak:\n    applies: 否\n" in review
+    dismissed = r.text
+    r = world.admin.post(
+        "/office/bodies/3/review",
+        data={"csrf": world.admin_csrf, "veto.leak": "applies", "veto_reason.leak": "确有失泄密"},
+    )
+    assert "不合格" in r.text.split('id="reviewed-total"')[1][:200]
+    assert "不合格" not in dismissed.split('id="reviewed-total"')[1][:200]
