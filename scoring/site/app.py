@@ -414,6 +414,35 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         left = (dt.date.fromisoformat(rnd["deadline"]) - dt.date.today()).days
         return page(request, "reminders.html", round=rnd, bodies=rows, left=left)
 
+    @guarded(*office)
+    async def reminders_csv(request: Request) -> Response:
+        import csv
+        import io
+
+        from ..summary import _csv_value
+
+        conn = conn_of(request)
+        rnd = round_or_404(conn, request.path_params["rid"])
+        rows = conn.execute(
+            "SELECT * FROM bodies WHERE round_id = ? AND status IN ('new', 'draft', 'returned') ORDER BY status, name",
+            (rnd["id"],),
+        ).fetchall()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["单位名称", "地区", "层级", "状态", "联系人", "最后保存（UTC）", "截止日期"])
+        for b in rows:
+            cells = [
+                b["name"],
+                b["region"],
+                b["level"],
+                STATUS[b["status"]],
+                b["contact"],
+                b["draft_saved"] or "",
+                rnd["deadline"],
+            ]
+            writer.writerow([_csv_value(c) for c in cells])  # the summary's guard: no text read as a formula
+        return download(buffer.getvalue().encode("utf-8-sig"), f"reminders-{rnd['id']}.csv", "text/csv; charset=utf-8")
+
     @guarded("admin", post=True)
     async def import_bodies(request: Request) -> Response:
         conn = conn_of(request)
@@ -862,6 +891,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         Route("/office/rounds/new", round_new, methods=["GET", "POST"]),
         Route("/office/rounds/{rid:int}", dashboard),
         Route("/office/rounds/{rid:int}/reminders", reminders),
+        Route("/office/rounds/{rid:int}/reminders.csv", reminders_csv),
         Route("/office/rounds/{rid:int}/bodies", import_bodies, methods=["POST"]),
         Route("/office/rounds/{rid:int}/summary.{kind}", summary),
         Route("/office/rounds/{rid:int}/scorecards.zip", scorecards_zip),

@@ -15,6 +15,7 @@ OFFICE = {
     "/office/rounds/new",
     "/office/rounds/{rid:int}",
     "/office/rounds/{rid:int}/reminders",
+    "/office/rounds/{rid:int}/reminders.csv",
     "/office/rounds/{rid:int}/bodies",
     "/office/rounds/{rid:int}/summary.{kind}",
     "/office/rounds/{rid:int}/scorecards.zip",

@@ -176,6 +176,11 @@ def test_review_checked_by_the_review_reader(world: World) -> None:
     assert "住房和城乡规划建设局" in dash and "发展和改革局" not in dash
     reminders = admin.get("/office/rounds/1/reminders").text
     assert "发展和改革局" in reminders and "住房和城乡规划建设局" not in reminders
+    listed = admin.get("/office/rounds/1/reminders.csv").content.decode("utf-8-sig").splitlines()
+    assert listed == [
+        "单位名称,地区,层级,状态,联系人,最后保存（UTC）,截止日期",
+        "鄂托克前旗发展和改革局,内蒙古自治区鄂尔多斯市鄂托克前旗,旗县级部门,未开始,李四,,2018-01-31",
+    ]
 
 
 def test_round_with_a_bad_rubric_upload_shows_the_clis_messages(world: World) -> None:
