@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import sqlite3
 from pathlib import Path
@@ -61,6 +62,16 @@ def run_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         conn.close()
     if not admins:
         err.write(f"提醒：还没有管理员账号，请先运行 scoring serve --data {data} --create-admin 用户名\n")
+    import socket
+
+    try:  # a clear message before uvicorn's own English one
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as exc:
+        from ..iofiles import os_error_text
+
+        reason = "已被占用" if exc.errno == errno.EADDRINUSE else os_error_text(exc)
+        raise UsageError(f"无法在 {args.host}:{args.port} 上启动网站：{reason}（请换一个 --port 或 --host）") from None
     import uvicorn
 
     from .app import create_app

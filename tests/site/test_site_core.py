@@ -314,3 +314,14 @@ def test_veto_confirmed_or_dismissed_in_review(tmp_path: Path) -> None:
     )
     assert "不合格" in r.text.split('id="reviewed-total"')[1][:200]
     assert "不合格" not in dismissed.split('id="reviewed-total"')[1][:200]
+
+
+def test_serve_on_a_busy_port_says_so(tmp_path: Path) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        cmd = [sys.executable, "-m", "scoring", "serve", "--data", str(tmp_path / "d"), "--port", str(port)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 2 and f"127.0.0.1:{port} 上启动网站：已被占用" in done.stderr
+    assert "Traceback" not in done.stderr and "ERROR" not in done.stderr
