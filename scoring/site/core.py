@@ -104,6 +104,12 @@ def shipped_rubrics() -> list[tuple[str, str, Path]]:
     return out
 
 
+def _short(value: Any) -> str:
+    """A field's value for the audit log: lists joined, long texts cut."""
+    text = "、".join(value) if isinstance(value, list) else str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
 def body_file(body_id: int) -> str:
     return f"body-{int(body_id):04d}.yaml"
 
@@ -308,7 +314,8 @@ class Site:
                 ),
             )
             if changed:
-                db.audit(conn, user, "保存草稿", body_id, {"rev": rev, "fields": changed[:50], "count": len(changed)})
+                changes = {k: [_short(before.get(k, "")), _short(values.get(k, ""))] for k in changed[:300]}
+                db.audit(conn, user, "保存草稿", body_id, {"rev": rev, "changes": changes, "count": len(changed)})
         return rev, checked
 
     def import_upload(

@@ -92,6 +92,11 @@ def test_a_wrong_figure_gets_the_clis_message_next_to_its_field(world: World, tm
     answer = client.post("/body/save", data={**values, "csrf": token}).json()
     assert answer["score"] is None and answer["errors"] >= 1
     shown = answer["by_field"]["f.published_total"]
+    conn = world.site.connect()
+    last = conn.execute("SELECT username, action, body_id, detail FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert (last["username"], last["action"], last["body_id"]) == ("r1-0001", "保存草稿", 1)
+    assert json.loads(last["detail"])["changes"]["f.published_total"] == ["", "３０"]  # who, what, before and after
     typo = tmp_path / "typo.yaml"
     typo.write_text(
         SEED.read_text(encoding="utf-8").replace("published_total: 30 ", 'published_total: "３０"'), encoding="utf-8"
