@@ -69,7 +69,8 @@ def setup(url: str, data: Path, bodies: int) -> list[tuple[str, str]]:
     )
     password = re.search(r"一次性密码：(\S+)", made.stdout).group(1)  # type: ignore[union-attr]
     with httpx.Client(base_url=url, follow_redirects=True, timeout=120) as admin:
-        r = admin.post("/login", data={"username": "admin", "password": password})
+        pre = CSRF.search(admin.get("/login").text).group(1)  # type: ignore[union-attr]
+        r = admin.post("/login", data={"username": "admin", "password": password, "csrf": pre})
         token = CSRF.search(r.text).group(1)  # type: ignore[union-attr]
         admin.post("/password", data={"csrf": token, "new": "bench-password-1", "again": "bench-password-1"})
         admin.post(
@@ -92,7 +93,8 @@ def setup(url: str, data: Path, bodies: int) -> list[tuple[str, str]]:
 
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> str:
-    r = await client.post("/login", data={"username": username, "password": password})
+    pre = CSRF.search((await client.get("/login")).text).group(1)  # type: ignore[union-attr]
+    r = await client.post("/login", data={"username": username, "password": password, "csrf": pre})
     return CSRF.search(r.text).group(1)  # type: ignore[union-attr]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import secrets
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,7 @@ from .forms import EVIDENCE_LABELS, EVIDENCE_PARTS, MAX_EVIDENCE
 from .serve import NAME
 
 HERE = Path(__file__).parent
+PRE_COOKIE = "zwgk_form"  # the CSRF token of the sign-in forms (before there is a session)
 MAX_REQUEST = MAX_UPLOAD + 256 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -231,10 +233,38 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             return RedirectResponse("/login", 303)
         return RedirectResponse("/body" if found[0]["role"] == "body" else "/office", 303)
 
+    def anonymous_page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+        """A page with a form for visitors not signed in: its CSRF token is a random cookie of its own
+        (SameSite=Strict, so another site's form cannot send it), repeated in the form."""
+        token = request.cookies.get(PRE_COOKIE) or ""
+        if not 20 <= len(token) <= 100:
+            token = secrets.token_urlsafe(32)
+        response = page(request, name, status_code, user=None, csrf=token, **context)
+        response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies, path="/")
+        return response
+
+    def anonymous_ok(request: Request, form: FormData) -> bool:
+        return auth.csrf_ok(request.cookies.get(PRE_COOKIE) or "", str(form.get("csrf") or ""))
+
+    def stale(request: Request) -> Response:
+        return page(
+            request,
+            "message.html",
+            403,
+            user=None,
+            csrf="",
+            title="请求无效",
+            message="页面已过期或请求来源不明（缺少安全令牌），请刷新页面后重试",
+            problems=[],
+            back="/login",
+        )
+
     async def login(request: Request) -> Response:
         error = ""
         if request.method == "POST":
             form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+            if not anonymous_ok(request, form):
+                return stale(request)
             username = str(form.get("username") or "").strip()[:100]
             password = str(form.get("password") or "")[:200]
             conn = site.connect()
@@ -242,13 +272,11 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
                 if auth.throttled(conn, username):
                     with db.transaction(conn):
                         db.audit(conn, None, "登录被暂停", None, {"username": username})
-                    return page(
+                    return anonymous_page(
                         request,
                         "login.html",
                         429,
                         error=f"该账号最近 {auth.THROTTLE_MINUTES} 分钟内登录失败次数过多，请稍后再试",
-                        user=None,
-                        csrf="",
                     )
                 user = await run_in_threadpool(auth.check_password, conn, username, password)
                 if user is not None:
@@ -261,11 +289,15 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             finally:
                 conn.close()
             error = "用户名或密码不正确"
-        return page(request, "login.html", 400 if error else 200, error=error, user=None, csrf="")
+        return anonymous_page(request, "login.html", 400 if error else 200, error=error)
 
     async def logout(request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
         conn = site.connect()
         try:
+            found = auth.session_user(conn, request.cookies.get(auth.SESSION_COOKIE))
+            if found is not None and not auth.csrf_ok(found[1], str(form.get("csrf") or "")):
+                return stale(request)  # another site cannot sign a user out
             auth.end_session(conn, request.cookies.get(auth.SESSION_COOKIE))
         finally:
             conn.close()
@@ -276,7 +308,9 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
     async def link(request: Request) -> Response:
         token = request.path_params["token"]
         if request.method == "GET":  # a GET never uses the link up (mail scanners open links)
-            return page(request, "link.html", user=None, csrf="", token=token)
+            return anonymous_page(request, "link.html", token=token)
+        if not anonymous_ok(request, await request.form(max_files=0, max_fields=10, max_part_size=4096)):
+            return stale(request)
         conn = site.connect()
         try:
             user = auth.use_sign_in_link(conn, token)
@@ -316,6 +350,9 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
                         "UPDATE users SET password_hash = ?, must_change = 0 WHERE id = ?",
                         (auth.hash_password(new), user["id"]),
                     )
+                    # every other session of this account ends (someone who knew the old password is out)
+                    current = auth.digest(request.cookies.get(auth.SESSION_COOKIE) or "")
+                    conn.execute("DELETE FROM sessions WHERE user_id = ? AND token_hash != ?", (user["id"], current))
                     db.audit(conn, user, "修改密码")
                 return RedirectResponse("/", 303)
         return page(request, "password.html", 400 if error else 200, error=error)

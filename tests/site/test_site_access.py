@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_helpers import World, csrf_of, seed_values
+from site_helpers import World, csrf_of, login, seed_values
 from starlette.routing import Mount, Route
 
 PUBLIC = {"/", "/login", "/logout", "/link/{token}"}
@@ -150,10 +150,13 @@ def test_a_submitted_body_is_locked_and_its_own_data_is_its_own(world: World) ->
 
 
 def test_cookies_and_headers(world: World, tmp_path: Path) -> None:
-    r = world.client().post(
-        "/login", data={"username": "admin", "password": "admin-password-1"}, follow_redirects=False
+    client = world.client()
+    token = csrf_of(client.get("/login").text)
+    r = client.post(
+        "/login", data={"username": "admin", "password": "admin-password-1", "csrf": token}, follow_redirects=False
     )
     cookie = r.headers["set-cookie"]
+    assert cookie.startswith("zwgk_session=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
@@ -162,7 +165,10 @@ def test_cookies_and_headers(world: World, tmp_path: Path) -> None:
     from scoring.site.app import create_app
 
     secure = TestClient(create_app(world.data, secure_cookies=True), base_url="https://127.0.0.1")
-    r = secure.post("/login", data={"username": "admin", "password": "admin-password-1"}, follow_redirects=False)
+    token = csrf_of(secure.get("/login").text)
+    r = secure.post(
+        "/login", data={"username": "admin", "password": "admin-password-1", "csrf": token}, follow_redirects=False
+    )
     assert "Secure" in r.headers["set-cookie"]
 
 
@@ -181,7 +187,7 @@ def test_audit_log_records_who_did_what(world: World) -> None:
     actions = [(r["username"], r["action"]) for r in rows]
     assert ("admin", "创建考核") in actions and ("admin", "导入单位名单") in actions
     assert ("r1-0001", "保存草稿") in actions and ("r1-0001", "提交材料") in actions
-    first = world.client().post("/login", data={"username": "admin", "password": "wrong"})
+    first = login(world.client(), "admin", "wrong")
     assert first.status_code == 400 and "用户名或密码不正确" in first.text
     conn = world.site.connect()
     last = conn.execute("SELECT username, action, detail FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -206,9 +212,9 @@ def test_an_evaluator_reviews_but_cannot_administer(world: World) -> None:
 def test_repeated_failed_sign_ins_are_paused(world: World) -> None:
     client = world.client()
     for _ in range(10):
-        assert client.post("/login", data={"username": "r1-0002", "password": "wrong"}).status_code == 400
+        assert login(client, "r1-0002", "wrong").status_code == 400
     right = world.credentials[1][1]
-    r = client.post("/login", data={"username": "r1-0002", "password": right})
+    r = login(client, "r1-0002", right)
     assert r.status_code == 429 and "次数过多" in r.text
 
 
@@ -225,3 +231,27 @@ def test_attachments_are_downloads_only(world: World) -> None:
     assert other.post("/body/attachments/1/delete", data={"csrf": token}).status_code == 404
     r = other.post("/body/attachments", data={"csrf": token}, files={"file": ("x.html", b"<script>", "text/html")})
     assert r.status_code == 400 and "附件只接收" in r.text
+
+
+def test_sign_in_forms_need_their_own_token(world: World) -> None:
+    """Login CSRF: another site's form posting a name and password (or a sign-in link) is refused."""
+    client = world.client()
+    r = client.post("/login", data={"username": "admin", "password": "admin-password-1"})
+    assert r.status_code == 403 and "安全令牌" in r.text
+    r = client.post("/login", data={"username": "admin", "password": "admin-password-1", "csrf": "x" * 43})
+    assert r.status_code == 403
+    r = client.post("/link/" + "y" * 43, data={"csrf": "z" * 43})
+    assert r.status_code == 403
+    assert "SameSite=strict" in client.get("/login").headers["set-cookie"]
+
+
+def test_a_new_password_ends_the_other_sessions(world: World) -> None:
+    first, second = world.client(), world.client()
+    world.sign_in(first, "admin", "admin-password-1")
+    world.sign_in(second, "admin", "admin-password-1")
+    token = csrf_of(first.get("/password").text)
+    first.post("/password", data={"csrf": token, "new": "admin-password-2", "again": "admin-password-2"})
+    assert first.get("/office", follow_redirects=False).status_code == 200
+    assert second.get("/office", follow_redirects=False).headers["location"] == "/login"
+    token = csrf_of(first.get("/password").text)
+    first.post("/password", data={"csrf": token, "new": "admin-password-1", "again": "admin-password-1"})
