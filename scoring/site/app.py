@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..numbers import fmt
 from . import auth, db
-from .core import LOCKED, MAX_UPLOAD, STATUS, Site, SiteError, body_file, shipped_rubrics
+from .core import LOCKED, MAX_UPLOAD, STATUS, UPLOAD_SUFFIXES, Site, SiteError, body_file, shipped_rubrics
 from .forms import EVIDENCE_LABELS, EVIDENCE_PARTS, MAX_EVIDENCE
 from .serve import NAME
 
@@ -763,6 +763,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             locked=body["status"] in LOCKED,
             evidence_rows=evidence_rows,
             attachments=attachments_of(conn_of(request), body["id"]),
+            upload_suffixes=",".join(UPLOAD_SUFFIXES),
         )
 
     @guarded("body", post=True)

@@ -41,6 +41,9 @@ from .forms import FormSpec, field_for, form_spec, from_submission, to_yaml
 
 MAX_UPLOAD = 2 * 1024 * 1024  # bytes: a rubric, a submission or a list of bodies
 MAX_BODIES = 5000
+# what a body may upload instead of typing: read by the CLI's loader (App.submission); add ".xlsx" here
+# once that loader reads workbooks (scoring/workbook/)
+UPLOAD_SUFFIXES = (".yaml", ".yml")
 MAX_ATTACHMENTS = 50  # per body
 # kept as files for the office to download; none is ever opened, converted or shown inline
 ATTACHMENT_SUFFIXES = (
@@ -324,11 +327,15 @@ class Site:
         """An uploaded submission file: saved to a temporary file, read by the CLI's loader, then
         taken into the form as a draft. A file the CLI refuses is reported with its messages."""
         suffix = Path(name).suffix.lower()
-        if suffix not in (".yaml", ".yml"):
-            raise SiteError(f"只接收 .yaml / .yml 文件，实际为“{suffix or name[:40]}”")
+        if suffix not in UPLOAD_SUFFIXES:
+            raise SiteError(f"只接收 {' / '.join(UPLOAD_SUFFIXES)} 文件，实际为“{suffix or name[:40]}”")
         if len(raw) > MAX_UPLOAD:
             raise SiteError(f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB，未接收")
-        body = conn.execute("SELECT * FROM bodies WHERE id = ?", (body_id,)).fetchone()
+        body = conn.execute(
+            "SELECT bodies.*, rounds.year AS year FROM bodies JOIN rounds ON rounds.id = bodies.round_id"
+            " WHERE bodies.id = ?",
+            (body_id,),
+        ).fetchone()
         app, _rubric, _spec = self.app(body["round_id"])
         shown_name = Path(name).name[:100] or f"上传文件{suffix}"
         with tempfile.TemporaryDirectory(prefix="zwgk-upload-") as tmp:
@@ -339,6 +346,8 @@ class Site:
             except ScoringError as exc:
                 problems = [str(attrs.evolve(p, file=shown_name)) if p.file else str(p) for p in exc.problems]
                 raise SiteError(f"{shown_name} 有 {len(problems)} 个问题，未导入", problems) from None
+        if submission.year != body["year"]:
+            raise SiteError(f"{shown_name}：材料的考核年度是 {submission.year}，本次考核是 {body['year']} 年度，未导入")
         values = from_submission(submission)
         rev, checked = self.save_draft(conn, user, body_id, values)
         with db.transaction(conn):

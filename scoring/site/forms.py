@@ -26,8 +26,8 @@ from ..submission import fact_uses
 from ..yamltext import quoted
 
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
-EVIDENCE_PARTS = ("doc", "url", "note")
-EVIDENCE_LABELS = {"doc": "文号或文件名称", "url": "网址", "note": "说明"}
+EVIDENCE_PARTS = ("doc", "url", "file", "note")  # the submission format's evidence keys, in its order
+EVIDENCE_LABELS = {"doc": "文号或文件名称", "url": "网址", "file": "附件文件名", "note": "说明"}
 MAX_EVIDENCE = 20  # entries per criterion
 MAX_FIELD = 5000  # characters in one field (the submission schema's longest text)
 AGENCY_FIELDS = (("agency.name", "单位全称"), ("agency.region", "所属地区"), ("agency.level", "层级"))

@@ -330,3 +330,17 @@ def test_serve_on_a_busy_port_says_so(tmp_path: Path) -> None:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 2 and f"127.0.0.1:{port} 上启动网站：已被占用" in done.stderr
     assert "Traceback" not in done.stderr and "ERROR" not in done.stderr
+
+
+def test_upload_keeps_evidence_attachment_names_and_checks_the_year(world: World) -> None:
+    client, token = world.bodies[0]
+    text = SEED.read_text(encoding="utf-8").replace(
+        "    - doc: 局务会议研究决定\n", "    - doc: 局务会议研究决定\n      file: 局务会议纪要.pdf\n", 1
+    )
+    r = client.post("/body/upload", data={"csrf": token}, files={"file": ("s.yaml", text.encode(), "application/x-yaml")})
+    assert r.url.path == "/body"
+    draft = client.get("/body/draft.yaml").text
+    assert '      file: "局务会议纪要.pdf"\n' in draft
+    wrong_year = SEED.read_text(encoding="utf-8").replace("year: 2017", "year: 2018", 1)
+    r = client.post("/body/upload", data={"csrf": token}, files={"file": ("s.yaml", wrong_year.encode(), "application/x-yaml")})
+    assert r.status_code == 400 and "考核年度" in r.text
