@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -337,10 +338,38 @@ def test_upload_keeps_evidence_attachment_names_and_checks_the_year(world: World
     text = SEED.read_text(encoding="utf-8").replace(
         "    - doc: 局务会议研究决定\n", "    - doc: 局务会议研究决定\n      file: 局务会议纪要.pdf\n", 1
     )
-    r = client.post("/body/upload", data={"csrf": token}, files={"file": ("s.yaml", text.encode(), "application/x-yaml")})
+    r = client.post(
+        "/body/upload", data={"csrf": token}, files={"file": ("s.yaml", text.encode(), "application/x-yaml")}
+    )
     assert r.url.path == "/body"
     draft = client.get("/body/draft.yaml").text
     assert '      file: "局务会议纪要.pdf"\n' in draft
     wrong_year = SEED.read_text(encoding="utf-8").replace("year: 2017", "year: 2018", 1)
-    r = client.post("/body/upload", data={"csrf": token}, files={"file": ("s.yaml", wrong_year.encode(), "application/x-yaml")})
+    r = client.post(
+        "/body/upload", data={"csrf": token}, files={"file": ("s.yaml", wrong_year.encode(), "application/x-yaml")}
+    )
     assert r.status_code == 400 and "考核年度" in r.text
+
+
+def test_hostile_rubric_title_and_body_names_are_shown_as_text(world: World) -> None:
+    rubric = (ROOT / "rubrics" / "ordos-otqq-zjj-2017.yaml").read_text(encoding="utf-8")
+    title = "<img src=x onerror=alert(1)>{{ 7*7 }}"
+    hostile = re.sub(r"(?m)^  title: .*$", f"  title: {json.dumps(title, ensure_ascii=False)}", rubric, count=1)
+    hostile = hostile.replace("id: ordos-otqq-zjj-2017", "id: hostile-2017", 1)
+    r = world.admin.post(
+        "/office/rounds/new",
+        data={"csrf": world.admin_csrf, "title": "<b>考核</b>", "year": "2017", "deadline": "2018-01-31"},
+        files={"rubric_file": ("r.yaml", hostile.encode(), "application/x-yaml")},
+    )
+    assert r.url.path == "/office/rounds/2", r.text
+    names = '名称,联系人\n<script>alert(1)</script>局,=HYPERLINK("http://x")\n'
+    world.admin.post(
+        "/office/rounds/2/bodies",
+        data={"csrf": world.admin_csrf},
+        files={"bodies_file": ("b.csv", names.encode(), "text/csv")},
+    )
+    for page in (world.admin.get("/office").text, world.admin.get("/office/rounds/2").text):
+        assert "<img src=x" not in page and "<script>alert" not in page and "<b>考核" not in page
+        assert ("&lt;" in page and "{{ 7*7 }}" in page) or "&lt;b&gt;" in page
+    reminders = world.admin.get("/office/rounds/2/reminders.csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in reminders
