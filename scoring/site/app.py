@@ -37,6 +37,7 @@ from .forms import EVIDENCE_LABELS, EVIDENCE_PARTS, MAX_EVIDENCE
 from .serve import NAME
 
 HERE = Path(__file__).parent
+MAX_REVIEW_FACTS = 10  # verified facts in one review form
 PRE_COOKIE = "zwgk_form"  # the CSRF token of the sign-in forms (before there is a session)
 MAX_REQUEST = MAX_UPLOAD + 256 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
@@ -506,8 +507,11 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
 
     def review_entries(review: Any) -> dict[str, Any]:
         if review is None:
-            return {"nodes": {}, "vetoes": {}, "remarks": ""}
+            return {"nodes": {}, "vetoes": {}, "facts": [], "remarks": ""}
+        from .forms import _shown
+
         return {
+            "facts": [(e.target, _shown(e.value), e.reason) for e in review.facts],
             "nodes": {e.target: (fmt(e.value), e.reason) for e in review.nodes},
             "vetoes": {e.target: (bool(e.value), e.reason) for e in review.vetoes},
             "remarks": review.remarks,
@@ -549,6 +553,9 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             error=error,
             history=history,
             attachments=attachments_of(conn_of(request), body["id"]),
+            fact_rows=max(3, len(review_entries(review)["facts"]) + 2) if review else 3,
+            values=site.body_values(body),
+            MAX_REVIEW_FACTS=MAX_REVIEW_FACTS,
         )
 
     @guarded(*office)
@@ -581,6 +588,20 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
                 if not reason:
                     problems.append(f"对否决项“{veto.title}”的决定没有写理由")
                 vetoes[veto.id] = (choice == "applies", reason)
+        facts: dict[str, tuple[str, str]] = {}
+        for i in range(MAX_REVIEW_FACTS):
+            fact_id = str(form.get(f"fact.{i}") or "")
+            if not fact_id:
+                continue
+            fact = rubric.fact_index.get(fact_id)
+            value = str(form.get(f"fact_value.{i}") or "").strip()[:500]
+            reason = str(form.get(f"fact_reason.{i}") or "").strip()[:2000]
+            if fact is None:
+                problems.append("核实数据中选择的事实不在本细则中")
+                continue
+            if not reason:
+                problems.append(f"核实数据“{fact.label}”没有写理由")
+            facts[fact_id] = (value, reason)
         if problems:
             return await review_page(request, body, SiteError("核定未保存", problems), 400)
         try:
@@ -589,7 +610,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
                 conn,
                 request.state.user,
                 body,
-                {"nodes": nodes, "vetoes": vetoes},
+                {"nodes": nodes, "vetoes": vetoes, "facts": facts},
                 str(form.get("remarks") or ""),
             )
         except SiteError as exc:

@@ -476,6 +476,18 @@ class Site:
         ]
         nodes = entries.get("nodes", {})
         vetoes = entries.get("vetoes", {})
+        facts = entries.get("facts", {})
+        if facts:
+            from .forms import _fact_value
+
+            lines.append("facts:")
+            for fact_id, (value, reason) in facts.items():
+                written = _fact_value(rubric.fact_index[fact_id], value)  # typed as in a submission; blank: no data
+                lines += [
+                    f"  {fact_id}:",
+                    f"    value: {written if written is not None else '~'}",
+                    f"    reason: {quoted(reason)}",
+                ]
         if nodes:
             lines.append("nodes:")
             for node_id, (points, reason) in nodes.items():
@@ -503,7 +515,13 @@ class Site:
             result, _review = self.scored(body)
             final = result.review.final if result.review is not None else result.final
             conn.execute("UPDATE bodies SET reviewed = ? WHERE id = ?", (fmt(final), body["id"]))
-            db.audit(conn, user, "核定", body["id"], {"nodes": sorted(nodes), "vetoes": sorted(vetoes)})
+            db.audit(
+                conn,
+                user,
+                "核定",
+                body["id"],
+                {"facts": sorted(facts), "nodes": sorted(nodes), "vetoes": sorted(vetoes)},
+            )
         return result
 
     def return_body(self, conn: sqlite3.Connection, user: Any, body: Any, comment: str) -> None:

@@ -169,6 +169,13 @@ def test_review_checked_by_the_review_reader(world: World) -> None:
         "/office/bodies/1/review", data={"csrf": world.admin_csrf, "points.task": "4", "reason.task": "完成任务"}
     )
     assert r.status_code == 200 and 'id="reviewed-total">61<' in r.text
+    # a verified fact: the wrong type is the review reader's message; a right one is re-scored
+    verified = {"csrf": world.admin_csrf, "points.task": "4", "reason.task": "完成任务", "fact.0": "online_service"}
+    r = admin.post("/office/bodies/1/review", data={**verified, "fact_value.0": "也许", "fact_reason.0": "电话核实"})
+    assert r.status_code == 400 and "应为" in r.text and "也许" in r.text, r.text[-3000:]
+    r = admin.post("/office/bodies/1/review", data={**verified, "fact_value.0": "是", "fact_reason.0": "网站抽查"})
+    assert r.status_code == 200 and "网站抽查" in r.text
+    assert 'id="reviewed-total">61<' not in r.text  # the verified fact changed the reviewed score
     review = world.data / "rounds" / "1" / "reviews" / "body-0001.review.yaml"
     out, err = io.StringIO(), io.StringIO()
     stored = world.data / "rounds" / "1" / "submitted" / "body-0001.yaml"
