@@ -130,7 +130,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         )
 
     # -- access -----------------------------------------------------------------------------
-    def guarded(*roles: str, post: bool = False) -> Callable[[Handler], Handler]:
+    def guarded(*roles: str) -> Callable[[Handler], Handler]:
         def wrap(handler: Handler) -> Handler:
             @functools.wraps(handler)
             async def run(request: Request) -> Response:
@@ -481,7 +481,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             writer.writerow([_csv_value(c) for c in cells])  # the summary's guard: no text read as a formula
         return download(buffer.getvalue().encode("utf-8-sig"), f"reminders-{rnd['id']}.csv", "text/csv; charset=utf-8")
 
-    @guarded("admin", post=True)
+    @guarded("admin")
     async def import_bodies(request: Request) -> Response:
         conn = conn_of(request)
         rnd = round_or_404(conn, request.path_params["rid"])
@@ -563,7 +563,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         body = body_or_404(conn_of(request), request.path_params["bid"])
         return await review_page(request, body)
 
-    @guarded(*office, post=True)
+    @guarded(*office)
     async def body_review_save(request: Request) -> Response:
         conn = conn_of(request)
         body = body_or_404(conn, request.path_params["bid"])
@@ -617,7 +617,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             return await review_page(request, body, exc, 400)
         return RedirectResponse(f"/office/bodies/{body['id']}?saved=1", 303)
 
-    @guarded(*office, post=True)
+    @guarded(*office)
     async def body_return(request: Request) -> Response:
         conn = conn_of(request)
         body = body_or_404(conn, request.path_params["bid"])
@@ -629,7 +629,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             return await review_page(request, body, exc, 400)
         return RedirectResponse(f"/office/rounds/{body['round_id']}", 303)
 
-    @guarded(*office, post=True)
+    @guarded(*office)
     async def body_approve(request: Request) -> Response:
         conn = conn_of(request)
         body = body_or_404(conn, request.path_params["bid"])
@@ -787,7 +787,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             upload_suffixes=",".join(UPLOAD_SUFFIXES),
         )
 
-    @guarded("body", post=True)
+    @guarded("body")
     async def body_save(request: Request) -> Response:
         body = own_body(request)
         _app, _rubric, spec = site.app(body["round_id"])
@@ -800,7 +800,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             return JSONResponse({"error": exc.message}, 409)
         return JSONResponse(check_json(rev, checked))
 
-    @guarded("body", post=True)
+    @guarded("body")
     async def body_upload(request: Request) -> Response:
         body = own_body(request)
         upload = form_of(request).get("file")
@@ -817,7 +817,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             return problem_page(request, exc, "/body")
         return RedirectResponse("/body?uploaded=1", 303)
 
-    @guarded("body", post=True)
+    @guarded("body")
     async def body_submit(request: Request) -> Response:
         body = own_body(request)
         try:
@@ -885,7 +885,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             raise HTTPException(404, "没有这个附件")
         return row
 
-    @guarded("body", post=True)
+    @guarded("body")
     async def body_attach(request: Request) -> Response:
         body = own_body(request)
         upload = form_of(request).get("file")
@@ -900,7 +900,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             return problem_page(request, exc, "/body#sec-attachments")
         return RedirectResponse("/body#sec-attachments", 303)
 
-    @guarded("body", post=True)
+    @guarded("body")
     async def body_detach(request: Request) -> Response:
         body = own_body(request)
         try:
