@@ -37,7 +37,8 @@ from .forms import EVIDENCE_LABELS, EVIDENCE_PARTS, MAX_EVIDENCE
 from .serve import NAME
 
 HERE = Path(__file__).parent
-MAX_REVIEW_FACTS = 10  # verified facts in one review form
+MAX_REVIEW_FACTS = 10
+PAGE_SIZE = 100  # bodies per dashboard page  # verified facts in one review form
 PRE_COOKIE = "zwgk_form"  # the CSRF token of the sign-in forms (before there is a session)
 MAX_REQUEST = MAX_UPLOAD + 256 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
@@ -424,8 +425,14 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             sql += " AND (name LIKE ? ESCAPE '\\' OR region LIKE ? ESCAPE '\\')"
             like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             args += [like, like]
-        sql += f" ORDER BY {SORTS.get(sort, SORTS['name'])}, bodies.id"
-        bodies = conn.execute(sql, args).fetchall()
+        matching = conn.execute(sql.replace("SELECT *", "SELECT COUNT(*)", 1), args).fetchone()[0]
+        pages = max(1, -(-matching // PAGE_SIZE))
+        try:
+            number = min(max(1, int(request.query_params.get("page", "1"))), pages)
+        except ValueError:
+            number = 1
+        sql += f" ORDER BY {SORTS.get(sort, SORTS['name'])}, bodies.id LIMIT ? OFFSET ?"
+        bodies = conn.execute(sql, [*args, PAGE_SIZE, (number - 1) * PAGE_SIZE]).fetchall()
         counts = dict.fromkeys(STATUS, 0)
         for row in conn.execute("SELECT status, COUNT(*) FROM bodies WHERE round_id = ? GROUP BY status", (rnd["id"],)):
             counts[row[0]] = row[1]
@@ -434,6 +441,9 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
             "dashboard.html",
             round=rnd,
             bodies=bodies,
+            matching=matching,
+            pages=pages,
+            number=number,
             counts=counts,
             status=status,
             q=query,

@@ -131,6 +131,8 @@ def test_admin_round_body_fills_seed_submits_review_download(tmp_path: Path) -> 
             assert body.locator('[data-msg="f.published_total"] p.err').count() == 0
             assert "门户网站公开数" in body.locator('[data-msg="f.published_total"] p.warn').inner_text()
             assert body.locator("#score").inner_text() == "57"
+            body.evaluate("() => document.getElementById('sec-scores').scrollIntoView()")
+            shot(body, "body-scores.png")
             body.evaluate("() => window.scrollTo(0, 0)")
             shot(body, "body-form.png")
             # a reload shows what was saved: nothing typed is lost

@@ -380,3 +380,24 @@ def test_hostile_rubric_title_and_body_names_are_shown_as_text(world: World) -> 
         assert "&lt;b&gt;考核&lt;/b&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;{{ 7*7 }}" in page
     reminders = world.admin.get("/office/rounds/2/reminders.csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK" in reminders
+
+
+def test_dashboard_pages_filters_and_sorts(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = "".join(f"第{i:03d}号单位,某地\n" for i in range(150))
+    world.admin.post(
+        "/office/rounds/1/bodies",
+        data={"csrf": world.admin_csrf},
+        files={"bodies_file": ("b.csv", ("名称,地区\n" + rows).encode(), "text/csv")},
+    )
+    first = world.admin.get("/office/rounds/1").text
+    assert "共 152 个单位，第 1 / 2 页" in first and first.count("<td>第") == 100  # by name: 第… before 鄂…
+    second = world.admin.get("/office/rounds/1?page=2").text
+    assert second.count("<td>第") == 50 and "第149号单位" in second and "住房和城乡规划建设局" in second
+    found = world.admin.get("/office/rounds/1?q=第007").text
+    assert "共 1 个单位" in found and "第007号单位" in found
+    client, token = world.bodies[0]
+    client.post("/body/save", data={**seed_values(world.site), "csrf": token})
+    by_score = world.admin.get("/office/rounds/1?sort=score").text
+    assert by_score.index("住房和城乡规划建设局") < by_score.index("第000号单位")
+    drafts = world.admin.get("/office/rounds/1?status=draft").text
+    assert "共 1 个单位" in drafts and "住房和城乡规划建设局" in drafts
