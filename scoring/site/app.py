@@ -865,6 +865,12 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         return download(data, "provisional-scorecard.pdf", "application/pdf")
 
     @guarded("body")
+    async def body_xlsx(request: Request) -> Response:
+        body = own_body(request)
+        data = await run_in_threadpool(site.draft_workbook, body)
+        return download(data, body_file(body["id"])[:-5] + ".xlsx", MEDIA["xlsx"])
+
+    @guarded("body")
     async def body_yaml(request: Request) -> Response:
         body = own_body(request)
         checked = await run_in_threadpool(site.check, body["round_id"], body["year"], body, site.body_values(body))
@@ -979,6 +985,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         Route("/body/findings", body_findings),
         Route("/body/scorecard.pdf", body_pdf),
         Route("/body/draft.yaml", body_yaml),
+        Route("/body/draft.xlsx", body_xlsx),
         Route("/body/attachments", body_attach, methods=["POST"]),
         Route("/body/attachments/{aid:int}", body_attachment),
         Route("/body/attachments/{aid:int}/delete", body_detach, methods=["POST"]),

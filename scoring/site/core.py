@@ -35,15 +35,15 @@ from ..numbers import fmt
 from ..registry import PROJECT_RUBRICS, Source
 from ..result import Result
 from ..rubric import is_rubric_document, rubric_from_document
-from ..yamlio import load_bytes
+from ..yamlio import load_bytes, load_text
 from . import auth, db
 from .forms import FormSpec, field_for, form_spec, from_submission, to_yaml
 
 MAX_UPLOAD = 2 * 1024 * 1024  # bytes: a rubric, a submission or a list of bodies
 MAX_BODIES = 5000
-# what a body may upload instead of typing: read by the CLI's loader (App.submission); add ".xlsx" here
-# once that loader reads workbooks (scoring/workbook/)
-UPLOAD_SUFFIXES = (".yaml", ".yml")
+# what a body may upload instead of typing: read by the CLI's loader (App.submission), which reads the
+# rubric's Excel workbook (scoring/workbook/) as it reads YAML
+UPLOAD_SUFFIXES = (".yaml", ".yml", ".xlsx")
 MAX_ATTACHMENTS = 50  # per body
 # kept as files for the office to download; none is ever opened, converted or shown inline
 ATTACHMENT_SUFFIXES = (
@@ -382,6 +382,14 @@ class Site:
             )
             db.audit(conn, user, "提交材料", body_id, {"sha256": sha, "score": fmt(checked.result.final)})
         return checked
+
+    def draft_workbook(self, body: Any) -> bytes:
+        """What was entered, as the rubric's Excel workbook (``scoring template --xlsx``, filled in)."""
+        from ..workbook.generate import workbook_bytes
+
+        _app, rubric, _spec = self.app(body["round_id"])
+        checked = self.check(body["round_id"], body["year"], body, self.body_values(body))
+        return workbook_bytes(rubric, load_text(checked.yaml, body_file(body["id"])).data)
 
     # -- attachments (stored, listed, downloaded as files; never opened, rendered or fetched) -----------
     def attachment_path(self, body: Any, attachment_id: int) -> Path:

@@ -37,6 +37,7 @@ BODY = {
     "/body/findings",
     "/body/scorecard.pdf",
     "/body/draft.yaml",
+    "/body/draft.xlsx",
     "/body/attachments",
     "/body/attachments/{aid:int}",
     "/body/attachments/{aid:int}/delete",

@@ -401,3 +401,26 @@ def test_dashboard_pages_filters_and_sorts(world: World, monkeypatch: pytest.Mon
     assert by_score.index("住房和城乡规划建设局") < by_score.index("第000号单位")
     drafts = world.admin.get("/office/rounds/1?status=draft").text
     assert "共 1 个单位" in drafts and "住房和城乡规划建设局" in drafts
+
+
+def test_excel_workbook_upload_and_download(world: World, tmp_path: Path) -> None:
+    """The rubric's workbook (scoring/workbook/) filled with the seed: uploaded, read by the CLI's loader,
+    scored 57; what was entered comes back as a workbook the CLI scores the same."""
+    from scoring.workbook.generate import workbook_bytes
+    from scoring.yamlio import load_file
+
+    _app, rubric, _spec = world.site.app(1)
+    client, token = world.bodies[0]
+    book = workbook_bytes(rubric, load_file(SEED).data)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    r = client.post("/body/upload", data={"csrf": token}, files={"file": ("自评.xlsx", book, xlsx)})
+    assert r.url.path == "/body", r.text
+    assert 'id="score">57<' in r.text
+    back = client.get("/body/draft.xlsx")
+    assert back.status_code == 200 and back.content[:2] == b"PK"
+    (tmp_path / "back.xlsx").write_bytes(back.content)
+    assert cli_json(tmp_path / "back.xlsx")["score"]["final"] == 57
+    broken = client.post(
+        "/body/upload", data={"csrf": token}, files={"file": ("坏.xlsx", b"PK\x03\x04 not a zip", xlsx)}
+    )
+    assert broken.status_code == 400 and "坏.xlsx" in broken.text and "未导入" in broken.text
