@@ -281,7 +281,12 @@ class Site:
     def body_values(self, body: Any) -> dict[str, Any]:
         if body["draft_values"]:
             return dict(json.loads(body["draft_values"]))
-        return {"agency.name": body["name"], "agency.region": body["region"], "agency.level": body["level"]}
+        return {
+            "agency.name": body["name"],
+            "agency.region": body["region"],
+            "agency.level": body["level"],
+            "agency.contact": body["contact"],
+        }
 
     def save_draft(
         self, conn: sqlite3.Connection, user: Any, body_id: int, values: dict[str, Any]

@@ -30,7 +30,12 @@ EVIDENCE_PARTS = ("doc", "url", "file", "note")  # the submission format's evide
 EVIDENCE_LABELS = {"doc": "文号或文件名称", "url": "网址", "file": "附件文件名", "note": "说明"}
 MAX_EVIDENCE = 20  # entries per criterion
 MAX_FIELD = 5000  # characters in one field (the submission schema's longest text)
-AGENCY_FIELDS = (("agency.name", "单位全称"), ("agency.region", "所属地区"), ("agency.level", "层级"))
+AGENCY_FIELDS = (
+    ("agency.name", "单位全称"),
+    ("agency.region", "所属地区"),
+    ("agency.level", "层级"),
+    ("agency.contact", "联系人及电话"),  # optional: written only when filled in, as `scoring template` does
+)
 HEAD_FIELDS = {"submitted": "报送日期", "self_total": "自评总分", "remarks": "其他需要说明的情况"}
 
 
@@ -163,7 +168,8 @@ def to_yaml(rubric: m.Rubric, year: int, values: Mapping[str, Any], header: str 
     put("")
     put("agency:")
     for name, _label in AGENCY_FIELDS:
-        put(f"  {name.split('.')[1]}: {quoted(_text(values, name))}", name)
+        if name != "agency.contact" or _text(values, name):
+            put(f"  {name.split('.')[1]}: {quoted(_text(values, name))}", name)
     put("")
     put(f"year: {int(year)}")
     submitted = _text(values, "submitted")
@@ -278,6 +284,7 @@ def from_submission(submission: m.Submission) -> dict[str, str | list[str]]:
         "agency.name": submission.agency.name,
         "agency.region": submission.agency.region,
         "agency.level": submission.agency.level,
+        "agency.contact": submission.agency.contact,
         "submitted": _shown(submission.submitted),
         "self_total": _shown(submission.self_total),
         "remarks": submission.remarks,
@@ -309,7 +316,7 @@ def field_for(where: dict[int, str], path: str, line: int) -> str:
         return f"f.{rest}"
     if head == "self_scores" and rest:
         return f"s.{rest}"
-    if head == "agency" and rest in ("name", "region", "level"):
+    if head == "agency" and rest in ("name", "region", "level", "contact"):
         return path
     if head in HEAD_FIELDS and not rest:
         return head
