@@ -57,7 +57,8 @@ def test_the_statistics_table_in_row_order_and_every_fact_once(world: World) -> 
     assert [c.node.id for c in spec.criteria] == [n.id for n in rubric.all_nodes()]
 
 
-HOSTILE = '单位\n  facts: {x: 1}\u2028"}{{ 7*7 }}<script>alert(1)</script>\ufeff'
+# U+2028 is left out: the loader refuses it (it would shift line numbers), checked at the end of the test
+HOSTILE = '单位\n  facts: {x: 1}\r"}{{ 7*7 }}<script>alert(1)</script>\ufeff'
 
 
 def test_hostile_text_reads_back_exactly_and_is_escaped(world: World) -> None:
@@ -85,6 +86,8 @@ def test_hostile_text_reads_back_exactly_and_is_escaped(world: World) -> None:
     assert "49" not in page.split("remarks")[-1][:200]
     answer = client.post("/body/save", data={"agency.name": "甲\x00乙", "csrf": token}).json()
     assert any("控制字符" in m for m in answer["by_field"]["agency.name"])
+    answer = client.post("/body/save", data={"agency.name": "甲\u2028乙", "csrf": token}).json()
+    assert any("U+2028" in m for m in answer["by_field"]["agency.name"])
 
 
 def test_a_wrong_figure_gets_the_clis_message_next_to_its_field(world: World, tmp_path: Path) -> None:
