@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     # -- the Excel route for bodies (scoring.workbook) --
     p.add_argument("--xlsx", action="store_true", help="生成 Excel 自评表（.xlsx，须用 -o 指定文件名）而不是 YAML 模板")
+    p.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="SUBMISSION",
+        help="与 --xlsx 一起用：把一份已有的自评材料（YAML 或 .xlsx）填入新表，如按新版细则重填、把 YAML 交给习惯 Excel 的同事",
+    )
     p = sub.add_parser("import", help="把填好的 Excel 自评表（.xlsx）转成标准格式的 YAML 自评材料")
     p.add_argument("workbook", metavar="FILE.xlsx")
     p.add_argument("--rubric", help="自评表所用的评分细则（文件路径或编号[@版本]；默认按表中记录的细则查找）")
@@ -343,6 +349,10 @@ class App:
 
         if args.xlsx:
             return self.cmd_template_xlsx(args)
+        if args.from_file:
+            raise UsageError(
+                "--from 只用于生成 Excel 自评表，请同时加 --xlsx，如 scoring template 细则编号 --xlsx --from 材料.yaml -o 自评表.xlsx"
+            )
         rubric = self.rubric(args.rubric)
         ref, hint, schema_path = args.schema_ref, "", None
         if ref:
@@ -368,7 +378,16 @@ class App:
         if not args.output:
             raise UsageError("生成 Excel 自评表须用 -o 指定文件名，如 scoring template 细则编号 --xlsx -o 自评表.xlsx")
         rubric = self.rubric(args.rubric)
-        write_atomic(Path(args.output), workbook_bytes(rubric), protect=[Path(args.rubric)])
+        data = None
+        protect = [Path(args.rubric)]
+        if args.from_file:
+            # checked against this rubric first, so the workbook is never pre-filled with what the tool would refuse
+            found, _sha256 = self.inspect_path(args.from_file, args.rubric)
+            if found.submission is None:
+                raise InputError(list(found.problems))
+            data = found.reading.doc.data
+            protect.append(Path(args.from_file))
+        write_atomic(Path(args.output), workbook_bytes(rubric, data), protect=protect)
         self.err.write(
             f"已写入 {args.output}（Excel 自评表：填写浅黄色单元格，填完运行 scoring validate {args.output} 检查）\n"
         )

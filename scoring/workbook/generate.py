@@ -10,7 +10,6 @@ print titles and fit-to-width; Chinese fonts.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import model as m
 from ..numbers import fmt
 from ..submission import fact_uses
+from ..summary import reproducible_xlsx
 from . import layout as L
 from .stamp import write_stamp
 
@@ -48,9 +48,7 @@ def workbook_bytes(rubric: m.Rubric, submission: dict[str, Any] | None = None) -
     if submission is not None:
         for ws in wb.worksheets:
             _fit_rows(ws)  # the filled-in text, too
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return reproducible_xlsx(wb, FIXED_TIME.date())  # same rubric and data, same bytes
 
 
 def build_workbook(rubric: m.Rubric) -> Workbook:

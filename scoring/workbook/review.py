@@ -10,7 +10,6 @@ as it checks a ``.review.yaml``, with each problem at its cell (``核定分!F12`
 from __future__ import annotations
 
 import hashlib
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -107,9 +106,7 @@ def review_workbook_bytes(result: dict[str, Any]) -> bytes:
     stamp.sheet_state = "veryHidden"
     for sheet in (ws, ns):
         g._fit_rows(sheet)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return g.reproducible_xlsx(wb, g.FIXED_TIME.date())  # same result, same bytes
 
 
 def is_review_workbook(raw: bytes, file: str) -> bool:

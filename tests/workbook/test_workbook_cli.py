@@ -101,3 +101,24 @@ def test_import_of_a_broken_workbook_writes_nothing(tmp_path: Path) -> None:
     assert code == 1
     assert err == "自评表.xlsx 统计表!D19（收到申请数）：应为整数，实际为文字“三十”\n"
     assert not (tmp_path / "自评表.yaml").exists()
+
+
+def test_template_xlsx_from_a_submission_scores_as_the_submission(tmp_path: Path) -> None:
+    first, again = tmp_path / "001.xlsx", tmp_path / "001-again.xlsx"
+    code, _out, err = cli("template", "ordos-otqq-zjj-2017", "--xlsx", "--from", str(SEED), "-o", str(first))
+    assert code == 0, err
+    assert load_workbook(first)["单位信息"]["B4"].value == "鄂托克前旗住房和城乡规划建设局"
+    assert without_provenance(score_json(first)) == without_provenance(score_json(SEED))
+    code, _out, err = cli("template", "ordos-otqq-zjj-2017", "--xlsx", "--from", str(first), "-o", str(again))
+    assert code == 0, err
+    assert again.read_bytes() == first.read_bytes()  # same data, same bytes (no clock in the zip)
+
+
+def test_template_from_is_checked_against_the_rubric_asked_for(tmp_path: Path) -> None:
+    code, _out, err = cli(
+        "template", "ordos-otqq-zjj-2018", "--xlsx", "--from", str(SEED), "-o", str(tmp_path / "x.xlsx")
+    )
+    assert code == 1 and "评估人指定的是“ordos-otqq-zjj-2018”" in err
+    assert not (tmp_path / "x.xlsx").exists()
+    code, _out, err = cli("template", "ordos-otqq-zjj-2017", "--from", str(SEED))
+    assert code == 2 and "请同时加 --xlsx" in err

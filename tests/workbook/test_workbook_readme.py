@@ -22,8 +22,9 @@ def test_commands_run(tmp_path: Path) -> None:
         words = shlex.split(line, comments=True)
         assert words[0] == ".venv/bin/scoring"
         codes.append(cli(*words[1:], cwd=tmp_path)[0])
-    assert codes == [0, 1, 0]  # a blank workbook: valid format, required items not filled in yet
+    assert codes == [0, 1, 0, 0]  # a blank workbook: valid format, required items not filled in yet
     assert (tmp_path / "自评表.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=")
+    assert (tmp_path / "新表.xlsx").stat().st_size > 0
 
 
 def test_messages_shown_are_real() -> None:
