@@ -628,6 +628,18 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         return RedirectResponse(f"/office/bodies/{body['id']}?saved=1", 303)
 
     @guarded(*office)
+    async def body_review_xlsx(request: Request) -> Response:
+        """The body's 核定表: the same bytes as ``scoring review-template`` on its submitted file."""
+        from ..workbook.review import review_workbook_bytes
+
+        body = body_or_404(conn_of(request), request.path_params["bid"])
+        if not (site.round_dir(body["round_id"]) / "submitted" / body_file(body["id"])).is_file():
+            raise HTTPException(404, "该单位还没有提交材料")
+        result, _review = await run_in_threadpool(site.scored, body, False)
+        data = await run_in_threadpool(review_workbook_bytes, result.to_dict())
+        return download(data, body_file(body["id"])[:-5] + ".review.xlsx", MEDIA["xlsx"])
+
+    @guarded(*office)
     async def body_return(request: Request) -> Response:
         conn = conn_of(request)
         body = body_or_404(conn, request.path_params["bid"])
@@ -972,6 +984,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         Route("/office/rounds/{rid:int}/scorecards.zip", scorecards_zip),
         Route("/office/bodies/{bid:int}", body_review),
         Route("/office/bodies/{bid:int}/review", body_review_save, methods=["POST"]),
+        Route("/office/bodies/{bid:int}/review.xlsx", body_review_xlsx),
         Route("/office/bodies/{bid:int}/return", body_return, methods=["POST"]),
         Route("/office/bodies/{bid:int}/approve", body_approve, methods=["POST"]),
         Route("/office/bodies/{bid:int}/scorecard.pdf", body_scorecard),

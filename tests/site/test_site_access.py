@@ -21,6 +21,7 @@ OFFICE = {
     "/office/rounds/{rid:int}/scorecards.zip",
     "/office/bodies/{bid:int}",
     "/office/bodies/{bid:int}/review",
+    "/office/bodies/{bid:int}/review.xlsx",
     "/office/bodies/{bid:int}/return",
     "/office/bodies/{bid:int}/approve",
     "/office/bodies/{bid:int}/scorecard.pdf",

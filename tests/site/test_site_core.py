@@ -427,3 +427,18 @@ def test_excel_workbook_upload_and_download(world: World, tmp_path: Path) -> Non
         "/body/upload", data={"csrf": token}, files={"file": ("坏.xlsx", b"PK\x03\x04 not a zip", xlsx)}
     )
     assert broken.status_code == 400 and "坏.xlsx" in broken.text and "未导入" in broken.text
+
+
+def test_review_sheet_download_is_the_clis_review_template(world: World) -> None:
+    client, token = world.bodies[0]
+    client.post("/body/save", data={**seed_values(world.site), "csrf": token})
+    assert world.admin.get("/office/bodies/1/review.xlsx").status_code == 404  # nothing submitted yet
+    client.post("/body/submit", data={"csrf": token})
+    r = world.admin.get("/office/bodies/1/review.xlsx")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    stored = world.data / "rounds" / "1" / "submitted" / "body-0001.yaml"
+    rubric = world.data / "rounds" / "1" / "rubric.yaml"
+    sheet = world.data / "cli.xlsx"
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["review-template", str(stored), "--rubric", str(rubric), "--xlsx", "-o", str(sheet)], out, err) == 0
+    assert r.content == sheet.read_bytes()
