@@ -628,6 +628,22 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         return RedirectResponse(f"/office/bodies/{body['id']}?saved=1", 303)
 
     @guarded(*office)
+    async def body_review_upload(request: Request) -> Response:
+        conn = conn_of(request)
+        body = body_or_404(conn, request.path_params["bid"])
+        if body["status"] not in ("submitted", "approved"):
+            return await review_page(request, body, SiteError("材料未提交（或已退回），不能核定"), 400)
+        upload = form_of(request).get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return await review_page(request, body, SiteError("请选择要上传的核定表（.xlsx）或核定记录（.yaml）"), 400)
+        raw = await upload.read(MAX_UPLOAD + 1)
+        try:
+            await run_in_threadpool(site.import_review, conn, request.state.user, body, raw, upload.filename)
+        except SiteError as exc:
+            return await review_page(request, body, exc, 400)
+        return RedirectResponse(f"/office/bodies/{body['id']}?saved=1", 303)
+
+    @guarded(*office)
     async def body_review_xlsx(request: Request) -> Response:
         """The body's 核定表: the same bytes as ``scoring review-template`` on its submitted file."""
         from ..workbook.review import review_workbook_bytes
@@ -985,6 +1001,7 @@ def create_app(data: Path, secure_cookies: bool = False, issued_on: dt.date | No
         Route("/office/bodies/{bid:int}", body_review),
         Route("/office/bodies/{bid:int}/review", body_review_save, methods=["POST"]),
         Route("/office/bodies/{bid:int}/review.xlsx", body_review_xlsx),
+        Route("/office/bodies/{bid:int}/review/upload", body_review_upload, methods=["POST"]),
         Route("/office/bodies/{bid:int}/return", body_return, methods=["POST"]),
         Route("/office/bodies/{bid:int}/approve", body_approve, methods=["POST"]),
         Route("/office/bodies/{bid:int}/scorecard.pdf", body_scorecard),

@@ -464,6 +464,52 @@ class Site:
             result = apply_review(result, review, rubric, submission)
         return result, review
 
+    def import_review(self, conn: sqlite3.Connection, user: Any, body: Any, raw: bytes, name: str) -> Result:
+        """An uploaded 核定表 (.xlsx) or review YAML: saved to a temporary file, read by the CLI's review
+        loader, then stored exactly as a review entered in the page (:meth:`save_review`)."""
+        from ..review import ReviewError, load_review
+
+        suffix = Path(name).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            raise SiteError(f"只接收 {' / '.join(UPLOAD_SUFFIXES)} 文件，实际为“{suffix or name[:40]}”")
+        if len(raw) > MAX_UPLOAD:
+            raise SiteError(f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB，未接收")
+        _app, rubric, _spec = self.app(body["round_id"])
+        shown_name = Path(name).name[:100] or f"上传文件{suffix}"
+        with tempfile.TemporaryDirectory(prefix="zwgk-upload-") as tmp:
+            path = Path(tmp) / f"upload{suffix}"  # never the user's file name
+            path.write_bytes(raw)
+            try:
+                review = load_review(path, rubric)
+            except (ReviewError, ScoringError) as exc:
+                problems = [str(attrs.evolve(p, file=shown_name)) if p.file else str(p) for p in exc.problems]
+                raise SiteError(f"{shown_name} 有 {len(problems)} 个问题，未读入", problems) from None
+
+        def text(value: Any) -> str:
+            if isinstance(value, bool):
+                return "是" if value else "否"
+            if isinstance(value, dt.date):
+                return value.isoformat()
+            return "" if value is None else str(value)
+
+        entries = {
+            "nodes": {e.target: (text(e.value), e.reason) for e in review.nodes},
+            "vetoes": {e.target: (bool(e.value), e.reason) for e in review.vetoes},
+            "facts": {
+                e.target: (
+                    [text(v) for v in e.value] if isinstance(e.value, (list, tuple)) else text(e.value),
+                    e.reason,
+                )
+                for e in review.facts
+            },
+        }
+        result = self.save_review(conn, user, body, entries, review.remarks)
+        with db.transaction(conn):
+            db.audit(
+                conn, user, "上传核定表", body["id"], {"file": shown_name, "sha256": hashlib.sha256(raw).hexdigest()}
+            )
+        return result
+
     def save_review(
         self, conn: sqlite3.Connection, user: Any, body: Any, entries: dict[str, Any], remarks: str
     ) -> Result:

@@ -22,6 +22,7 @@ OFFICE = {
     "/office/bodies/{bid:int}",
     "/office/bodies/{bid:int}/review",
     "/office/bodies/{bid:int}/review.xlsx",
+    "/office/bodies/{bid:int}/review/upload",
     "/office/bodies/{bid:int}/return",
     "/office/bodies/{bid:int}/approve",
     "/office/bodies/{bid:int}/scorecard.pdf",
