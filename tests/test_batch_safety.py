@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import wait_for
 from hypothesis import given
 from hypothesis import strategies as st
 from test_batch import make_batch, submission
@@ -85,15 +86,6 @@ def alive(pid: int) -> bool:
         if stat[stat.rindex(")") + 2 :].split()[0] not in ("Z", "X"):
             return True
     return False
-
-
-def wait_for(condition, seconds: float = 120) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @contextlib.contextmanager

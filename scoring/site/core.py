@@ -22,8 +22,9 @@ import sqlite3
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -38,6 +39,8 @@ from ..rubric import is_rubric_document, rubric_from_document
 from ..yamlio import load_bytes, load_text
 from . import auth, db
 from .forms import FormSpec, field_for, form_spec, from_submission, to_yaml
+
+T = TypeVar("T")
 
 MAX_UPLOAD = 2 * 1024 * 1024  # bytes: a rubric, a submission or a list of bodies
 MAX_BODIES = 5000
@@ -115,6 +118,26 @@ def _short(value: Any) -> str:
 
 def body_file(body_id: int) -> str:
     return f"body-{int(body_id):04d}.yaml"
+
+
+def read_upload(raw: bytes, name: str, read: Callable[[Path], T], refused: str) -> tuple[str, T]:
+    """An uploaded file checked like a CLI input: suffix and size first, then ``read`` (a CLI loader)
+    on a temporary copy that never carries the user's file name. Returns the name to show and what
+    ``read`` gave; the loader's problems come back as a :class:`SiteError` naming the upload."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise SiteError(f"只接收 {' / '.join(UPLOAD_SUFFIXES)} 文件，实际为“{suffix or name[:40]}”")
+    if len(raw) > MAX_UPLOAD:
+        raise SiteError(f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB，未接收")
+    shown_name = Path(name).name[:100] or f"上传文件{suffix}"
+    with tempfile.TemporaryDirectory(prefix="zwgk-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(raw)
+        try:
+            return shown_name, read(path)
+        except ScoringError as exc:  # ReviewError is one too
+            problems = [str(attrs.evolve(p, file=shown_name)) if p.file else str(p) for p in exc.problems]
+            raise SiteError(f"{shown_name} 有 {len(problems)} 个问题，{refused}", problems) from None
 
 
 class Site:
@@ -331,26 +354,15 @@ class Site:
     ) -> tuple[int, Check]:
         """An uploaded submission file: saved to a temporary file, read by the CLI's loader, then
         taken into the form as a draft. A file the CLI refuses is reported with its messages."""
-        suffix = Path(name).suffix.lower()
-        if suffix not in UPLOAD_SUFFIXES:
-            raise SiteError(f"只接收 {' / '.join(UPLOAD_SUFFIXES)} 文件，实际为“{suffix or name[:40]}”")
-        if len(raw) > MAX_UPLOAD:
-            raise SiteError(f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB，未接收")
         body = conn.execute(
             "SELECT bodies.*, rounds.year AS year FROM bodies JOIN rounds ON rounds.id = bodies.round_id"
             " WHERE bodies.id = ?",
             (body_id,),
         ).fetchone()
         app, _rubric, _spec = self.app(body["round_id"])
-        shown_name = Path(name).name[:100] or f"上传文件{suffix}"
-        with tempfile.TemporaryDirectory(prefix="zwgk-upload-") as tmp:
-            path = Path(tmp) / f"upload{suffix}"  # never the user's file name
-            path.write_bytes(raw)
-            try:
-                _rubric_read, submission, _missing = app.submission(str(path), None)
-            except ScoringError as exc:
-                problems = [str(attrs.evolve(p, file=shown_name)) if p.file else str(p) for p in exc.problems]
-                raise SiteError(f"{shown_name} 有 {len(problems)} 个问题，未导入", problems) from None
+        shown_name, (_rubric_read, submission, _missing) = read_upload(
+            raw, name, lambda path: app.submission(str(path), None), "未导入"
+        )
         if submission.year != body["year"]:
             raise SiteError(f"{shown_name}：材料的考核年度是 {submission.year}，本次考核是 {body['year']} 年度，未导入")
         values = from_submission(submission)
@@ -467,23 +479,10 @@ class Site:
     def import_review(self, conn: sqlite3.Connection, user: Any, body: Any, raw: bytes, name: str) -> Result:
         """An uploaded 核定表 (.xlsx) or review YAML: saved to a temporary file, read by the CLI's review
         loader, then stored exactly as a review entered in the page (:meth:`save_review`)."""
-        from ..review import ReviewError, load_review
+        from ..review import load_review
 
-        suffix = Path(name).suffix.lower()
-        if suffix not in UPLOAD_SUFFIXES:
-            raise SiteError(f"只接收 {' / '.join(UPLOAD_SUFFIXES)} 文件，实际为“{suffix or name[:40]}”")
-        if len(raw) > MAX_UPLOAD:
-            raise SiteError(f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB，未接收")
         _app, rubric, _spec = self.app(body["round_id"])
-        shown_name = Path(name).name[:100] or f"上传文件{suffix}"
-        with tempfile.TemporaryDirectory(prefix="zwgk-upload-") as tmp:
-            path = Path(tmp) / f"upload{suffix}"  # never the user's file name
-            path.write_bytes(raw)
-            try:
-                review = load_review(path, rubric)
-            except (ReviewError, ScoringError) as exc:
-                problems = [str(attrs.evolve(p, file=shown_name)) if p.file else str(p) for p in exc.problems]
-                raise SiteError(f"{shown_name} 有 {len(problems)} 个问题，未读入", problems) from None
+        shown_name, review = read_upload(raw, name, lambda path: load_review(path, rubric), "未读入")
 
         def text(value: Any) -> str:
             if isinstance(value, bool):

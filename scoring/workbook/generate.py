@@ -321,20 +321,14 @@ def _fact_sheet(
         )
         help_text = fact.help or fact.label
         low = fact.minimum if fact.minimum is not None else (0 if fact.type == "count" else None)
-        if fact.type in ("count", "integer"):
+        if fact.type in ("count", "integer", "decimal"):
             extra = {
                 "operator": "between",
                 "formula1": fmt(low if low is not None else -(10**12)),
                 "formula2": fmt(fact.maximum or 10**12),
             }
-            _validate(ws, item.ref, "whole", fact.label, help_text, **extra)
-        elif fact.type == "decimal":
-            extra = {
-                "operator": "between",
-                "formula1": fmt(low if low is not None else -(10**12)),
-                "formula2": fmt(fact.maximum or 10**12),
-            }
-            _validate(ws, item.ref, "decimal", fact.label, help_text, **extra)
+            kind = "decimal" if fact.type == "decimal" else "whole"
+            _validate(ws, item.ref, kind, fact.label, help_text, **extra)
         elif fact.type == "bool":
             _validate(ws, item.ref, "list", fact.label, help_text, formula1='"是,否"')
         elif fact.type == "choice":
